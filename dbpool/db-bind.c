@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "db-bind-private.h"
+#include "db-error-private.h"
+#include "db-types.h"
+
+/* How the user will recognise a parameter in an error: by the name they wrote in
+ * the SQL, or by 1-based position for `?`. */
+static char *
+describe_param (sqlite3_stmt *stmt,
+                int           index)
+{
+  const char *name = sqlite3_bind_parameter_name (stmt, index);
+
+  if (name != NULL && name[0] != '?')
+    return g_strdup_printf ("parameter “%s”", name);
+  return g_strdup_printf ("parameter %d", index);
+}
+
+static gboolean
+unsupported_type (sqlite3_stmt  *stmt,
+                  int            index,
+                  GVariant      *value,
+                  const char    *why,
+                  GError       **error)
+{
+  g_autofree char *what = describe_param (stmt, index);
+
+  g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+               "Cannot bind %s of type “%s”: %s",
+               what, g_variant_get_type_string (value), why);
+  return FALSE;
+}
+
+static gboolean
+bind_value (sqlite3_stmt  *stmt,
+            int            index,
+            GVariant      *value,
+            GError       **error)
+{
+  int rc = SQLITE_OK;
+
+  switch (g_variant_classify (value))
+    {
+    case G_VARIANT_CLASS_BOOLEAN:
+      rc = sqlite3_bind_int (stmt, index, g_variant_get_boolean (value) ? 1 : 0);
+      break;
+    case G_VARIANT_CLASS_BYTE:
+      rc = sqlite3_bind_int (stmt, index, g_variant_get_byte (value));
+      break;
+    case G_VARIANT_CLASS_INT16:
+      rc = sqlite3_bind_int (stmt, index, g_variant_get_int16 (value));
+      break;
+    case G_VARIANT_CLASS_UINT16:
+      rc = sqlite3_bind_int (stmt, index, g_variant_get_uint16 (value));
+      break;
+    case G_VARIANT_CLASS_INT32:
+      rc = sqlite3_bind_int (stmt, index, g_variant_get_int32 (value));
+      break;
+    case G_VARIANT_CLASS_UINT32:
+      rc = sqlite3_bind_int64 (stmt, index, g_variant_get_uint32 (value));
+      break;
+    case G_VARIANT_CLASS_INT64:
+      rc = sqlite3_bind_int64 (stmt, index, g_variant_get_int64 (value));
+      break;
+    case G_VARIANT_CLASS_UINT64:
+      {
+        guint64 n = g_variant_get_uint64 (value);
+
+        /* Wrapping to a negative number would store a different value silently. */
+        if (n > G_MAXINT64)
+          {
+            g_autofree char *what = describe_param (stmt, index);
+
+            g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                         "Cannot bind %s: %" G_GUINT64_FORMAT " does not fit in "
+                         "SQLite's signed 64-bit integer", what, n);
+            return FALSE;
+          }
+        rc = sqlite3_bind_int64 (stmt, index, (sqlite3_int64) n);
+      }
+      break;
+    case G_VARIANT_CLASS_DOUBLE:
+      rc = sqlite3_bind_double (stmt, index, g_variant_get_double (value));
+      break;
+    case G_VARIANT_CLASS_STRING:
+    case G_VARIANT_CLASS_OBJECT_PATH:
+    case G_VARIANT_CLASS_SIGNATURE:
+      {
+        gsize len;
+        const char *text = g_variant_get_string (value, &len);
+
+        rc = sqlite3_bind_text64 (stmt, index, text, len, SQLITE_STATIC, SQLITE_UTF8);
+      }
+      break;
+    case G_VARIANT_CLASS_VARIANT:
+      {
+        g_autoptr(GVariant) inner = g_variant_get_variant (value);
+
+        return bind_value (stmt, index, inner, error);
+      }
+    case G_VARIANT_CLASS_MAYBE:
+      {
+        g_autoptr(GVariant) inner = g_variant_get_maybe (value);
+
+        if (inner == NULL)
+          rc = sqlite3_bind_null (stmt, index);
+        else
+          return bind_value (stmt, index, inner, error);
+      }
+      break;
+    case G_VARIANT_CLASS_ARRAY:
+      {
+        gsize len;
+        const void *data;
+
+        if (!g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+          return unsupported_type (stmt, index, value,
+                                   "only byte arrays (“ay”) bind, as blobs", error);
+
+        data = g_variant_get_fixed_array (value, &len, 1);
+        /* A NULL pointer would bind NULL, not an empty blob. */
+        if (len == 0)
+          rc = sqlite3_bind_zeroblob (stmt, index, 0);
+        else
+          rc = sqlite3_bind_blob64 (stmt, index, data, len, SQLITE_STATIC);
+      }
+      break;
+    case G_VARIANT_CLASS_HANDLE:
+      return unsupported_type (stmt, index, value,
+                               "file descriptor handles have no meaning in a database",
+                               error);
+    case G_VARIANT_CLASS_TUPLE:
+    case G_VARIANT_CLASS_DICT_ENTRY:
+    default:
+      return unsupported_type (stmt, index, value,
+                               "use integers, booleans, doubles, strings, “ay” for "
+                               "blobs, or a maybe type for NULL", error);
+    }
+
+  if (rc != SQLITE_OK)
+    {
+      _db_set_error_from_sqlite (error, sqlite3_db_handle (stmt), rc, sqlite3_sql (stmt));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+bind_positional (sqlite3_stmt  *stmt,
+                 GVariant      *params,
+                 int            expected,
+                 GError       **error)
+{
+  gsize n = g_variant_n_children (params);
+
+  if (n != (gsize) expected)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                   "Statement expects %d parameter%s, got %" G_GSIZE_FORMAT,
+                   expected, expected == 1 ? "" : "s", n);
+      return FALSE;
+    }
+
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (params, i);
+
+      if (!bind_value (stmt, (int) i + 1, child, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A key may be written with the prefix used in the SQL or without one. */
+static int
+find_named_param (sqlite3_stmt *stmt,
+                  const char   *key)
+{
+  static const char prefixes[] = ":@$";
+  int index = 0;
+
+  if (key[0] == '\0')
+    return 0;
+
+  if (strchr (prefixes, key[0]) != NULL)
+    return sqlite3_bind_parameter_index (stmt, key);
+
+  for (guint i = 0; index == 0 && prefixes[i] != '\0'; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%c%s", prefixes[i], key);
+
+      index = sqlite3_bind_parameter_index (stmt, name);
+    }
+
+  return index;
+}
+
+static gboolean
+bind_named (sqlite3_stmt  *stmt,
+            GVariant      *params,
+            int            expected,
+            GError       **error)
+{
+  g_autofree guint8 *bound = g_new0 (guint8, expected + 1);
+  gsize n = g_variant_n_children (params);
+
+  for (int i = 1; i <= expected; i++)
+    {
+      const char *name = sqlite3_bind_parameter_name (stmt, i);
+
+      if (name == NULL || name[0] == '?')
+        {
+          g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                       "Statement has the positional parameter %s (number %d), which "
+                       "a dictionary cannot bind; pass a tuple, or name it (:name)",
+                       name != NULL ? name : "?", i);
+          return FALSE;
+        }
+    }
+
+  for (gsize k = 0; k < n; k++)
+    {
+      g_autoptr(GVariant) entry = g_variant_get_child_value (params, k);
+      g_autoptr(GVariant) key_variant = g_variant_get_child_value (entry, 0);
+      g_autoptr(GVariant) value = g_variant_get_child_value (entry, 1);
+      const char *key = g_variant_get_string (key_variant, NULL);
+      int index = find_named_param (stmt, key);
+
+      if (index == 0)
+        {
+          g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                       "Unknown parameter “%s”: the statement has no parameter of that name",
+                       key);
+          return FALSE;
+        }
+      if (bound[index])
+        {
+          g_autofree char *what = describe_param (stmt, index);
+
+          g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                       "Value for %s given twice (key “%s”)", what, key);
+          return FALSE;
+        }
+      if (!bind_value (stmt, index, value, error))
+        return FALSE;
+      bound[index] = TRUE;
+    }
+
+  for (int i = 1; i <= expected; i++)
+    {
+      if (!bound[i])
+        {
+          g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                       "Missing value for parameter “%s”",
+                       sqlite3_bind_parameter_name (stmt, i));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+gboolean
+_db_bind_params (sqlite3_stmt  *stmt,
+                 GVariant      *params,
+                 GError       **error)
+{
+  g_autoptr(GVariant) unboxed = NULL;
+  int expected;
+
+  g_assert (stmt != NULL);
+
+  sqlite3_clear_bindings (stmt);
+  expected = sqlite3_bind_parameter_count (stmt);
+
+  if (params == NULL)
+    {
+      if (expected != 0)
+        {
+          g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                       "Statement expects %d parameter%s, got 0",
+                       expected, expected == 1 ? "" : "s");
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  /* Serializing pins the data: from here on every child, string and byte array is a
+   * view into one buffer that lives as long as @params, which is what makes
+   * SQLITE_STATIC safe (see the header). Without it, a tree-form variant serialized
+   * later (by any thread calling g_variant_get_data()) would free the children
+   * whose memory SQLite points to. */
+  (void) g_variant_get_data (params);
+
+  while (g_variant_is_of_type (params, G_VARIANT_TYPE_VARIANT))
+    {
+      GVariant *inner = g_variant_get_variant (params);
+
+      g_clear_pointer (&unboxed, g_variant_unref);
+      unboxed = inner;
+      params = inner;
+    }
+
+  if (g_variant_is_of_type (params, G_VARIANT_TYPE_TUPLE))
+    return bind_positional (stmt, params, expected, error);
+
+  if (g_variant_is_of_type (params, G_VARIANT_TYPE ("a{s*}")))
+    return bind_named (stmt, params, expected, error);
+
+  g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+               "Parameters must be a tuple (for ?) or a dictionary “a{sv}” (for :name), "
+               "not “%s”", g_variant_get_type_string (params));
+  return FALSE;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "db-connection.h"
+#include "db-pool.h"
+#include "db-sqlite-private.h"
+
+G_BEGIN_DECLS
+
+/* A new lease on @conn; it holds a reference on @pool and gives @conn back to it
+ * when released or finalized. */
+DbConnection *_db_connection_new_lease       (DbPool       *pool,
+                                              DbConn       *conn,
+                                              DbAccess      access);
+
+/* While set, a statement running on the lease is interrupted when @cancellable
+ * fires, and the interruption is reported as G_IO_ERROR_CANCELLED. */
+void          _db_connection_set_cancellable (DbConnection *self,
+                                              GCancellable *cancellable);
+
+G_END_DECLS

@@ -1,0 +1,652 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <gio/gio.h>
+
+#include "db-bind-private.h"
+#include "db-connection-private.h"
+#include "db-enum-types.h"
+#include "db-error-private.h"
+#include "db-pool-private.h"
+#include "db-rows-private.h"
+
+/**
+ * DbConnection:
+ *
+ * A lease on one pooled SQLite connection.
+ *
+ * Get one with [method@DbPool.Pool.acquire] (on a worker thread) or
+ * [method@DbPool.Pool.acquire_async], or receive one in a [callback@DbPool.ConnectionFunc].
+ * A lease is used by one thread at a time. It goes back to the pool when
+ * [method@DbPool.Connection.release] is called or its last reference is dropped,
+ * whichever comes first; after that every call fails with %DB_POOL_ERROR_MISUSE.
+ *
+ * A %DB_ACCESS_READ lease is really read-only (`PRAGMA query_only`): a statement that
+ * would write fails with %DB_POOL_ERROR_READ_ONLY. A lease returned with a transaction
+ * still open is rolled back before the connection is handed out again, and a
+ * connection that saw an I/O error or corruption is closed instead of reused.
+ *
+ * Its properties are the original design's `ConnectionStats`: times are in
+ * microseconds of the monotonic clock ([func@GLib.get_monotonic_time]).
+ */
+struct _DbConnection
+{
+  GObject       parent_instance;
+
+  DbPool       *pool;
+  DbConn       *conn;
+  DbAccess      access;
+  int           released;      /* atomic */
+  gboolean      mode_ready;    /* query_only matches access */
+  GCancellable *cancellable;   /* borrowed, set by pool workers */
+  gint64        created_at_us;
+};
+
+enum {
+  PROP_0,
+  PROP_ACCESS,
+  PROP_CREATED_AT_US,
+  PROP_LAST_USED_US,
+  PROP_AGE_US,
+  PROP_IDLE_TIME_US,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (DbConnection, db_connection, G_TYPE_OBJECT)
+
+DbConnection *
+_db_connection_new_lease (DbPool   *pool,
+                          DbConn   *conn,
+                          DbAccess  access)
+{
+  DbConnection *self = g_object_new (DB_TYPE_CONNECTION, NULL);
+
+  self->pool = g_object_ref (pool);
+  self->conn = conn;
+  self->access = access;
+  self->created_at_us = conn->created_at_us;
+  conn->last_used_us = g_get_monotonic_time ();
+
+  return self;
+}
+
+void
+_db_connection_set_cancellable (DbConnection *self,
+                                GCancellable *cancellable)
+{
+  self->cancellable = cancellable;
+}
+
+/* Every public call starts here: a released lease is MISUSE, and the connection's
+ * query_only state is made to match the lease's access on first use (cheaper than
+ * switching at hand-out time for leases that never run a statement). */
+static gboolean
+check_usable (DbConnection  *self,
+              GError       **error)
+{
+  if (g_atomic_int_get (&self->released))
+    {
+      g_set_error_literal (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                           "This connection lease was already released");
+      return FALSE;
+    }
+  if (!self->mode_ready)
+    {
+      if (!_db_conn_set_query_only (self->conn, self->access == DB_ACCESS_READ, error))
+        return FALSE;
+      self->mode_ready = TRUE;
+    }
+  return TRUE;
+}
+
+static void
+set_error_from_rc (DbConnection  *self,
+                   GError       **error,
+                   int            rc,
+                   const char    *sql)
+{
+  _db_conn_note_result (self->conn, rc);
+
+  if ((rc & 0xff) == SQLITE_INTERRUPT &&
+      self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                           "Operation was cancelled");
+      return;
+    }
+  _db_set_error_from_sqlite (error, self->conn->db, rc, sql);
+}
+
+static gboolean
+check_writable (DbConnection  *self,
+                sqlite3_stmt  *stmt,
+                const char    *sql,
+                GError       **error)
+{
+  if (self->access == DB_ACCESS_READ && !sqlite3_stmt_readonly (stmt))
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_READ_ONLY,
+                   "Cannot write through a read lease: “%s”", sql);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Prepares (from the cache), checks and binds @sql: the one way statements start. */
+static sqlite3_stmt *
+start_statement (DbConnection  *self,
+                 const char    *sql,
+                 GVariant      *params,
+                 GError       **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!check_usable (self, error))
+    return NULL;
+
+  stmt = _db_conn_get_statement (self->conn, sql, error);
+  if (stmt == NULL)
+    return NULL;
+
+  if (!check_writable (self, stmt, sql, error) ||
+      !_db_bind_params (stmt, params, error))
+    {
+      _db_conn_finish_statement (self->conn, stmt);
+      return NULL;
+    }
+
+  self->conn->last_used_us = g_get_monotonic_time ();
+  return stmt;
+}
+
+/**
+ * db_connection_execute:
+ * @self: a lease
+ * @sql: one SQL statement
+ * @params: (nullable): parameters: a tuple for `?` placeholders, `a{sv}` for named
+ *   ones (`:name`, `@name`, `$name`), or %NULL; a maybe without a value binds NULL
+ * @error: return location for an error
+ *
+ * Runs one statement to completion, discarding any rows it returns. The statement
+ * is prepared once per connection and cached.
+ *
+ * If @params is floating, it is consumed.
+ *
+ * Returns: the number of rows changed, or -1 with @error set
+ */
+gint64
+db_connection_execute (DbConnection  *self,
+                       const char    *sql,
+                       GVariant      *params,
+                       GError       **error)
+{
+  g_autoptr(GVariant) owned = params ? g_variant_ref_sink (params) : NULL;
+  sqlite3_stmt *stmt;
+  gint64 changes = -1;
+  int rc;
+
+  g_return_val_if_fail (DB_IS_CONNECTION (self), -1);
+  g_return_val_if_fail (sql != NULL, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  stmt = start_statement (self, sql, owned, error);
+  if (stmt == NULL)
+    return -1;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    ;
+  if (rc == SQLITE_DONE)
+    changes = sqlite3_changes64 (self->conn->db);
+  else
+    set_error_from_rc (self, error, rc, sql);
+
+  _db_conn_finish_statement (self->conn, stmt);
+  return changes;
+}
+
+/**
+ * db_connection_query:
+ * @self: a lease
+ * @sql: one SQL statement
+ * @params: (nullable): parameters, as for [method@DbPool.Connection.execute]
+ * @error: return location for an error
+ *
+ * Runs one statement and materializes every row it returns.
+ *
+ * If @params is floating, it is consumed.
+ *
+ * Returns: (transfer full): the rows, or %NULL with @error set
+ */
+DbRows *
+db_connection_query (DbConnection  *self,
+                     const char    *sql,
+                     GVariant      *params,
+                     GError       **error)
+{
+  g_autoptr(GVariant) owned = params ? g_variant_ref_sink (params) : NULL;
+  g_autoptr(DbRows) rows = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (DB_IS_CONNECTION (self), NULL);
+  g_return_val_if_fail (sql != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = start_statement (self, sql, owned, error);
+  if (stmt == NULL)
+    return NULL;
+
+  rows = _db_rows_new_for_statement (stmt);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    _db_rows_append_current (rows, stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_error_from_rc (self, error, rc, sql);
+      g_clear_object (&rows);
+    }
+
+  _db_conn_finish_statement (self->conn, stmt);
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * db_connection_execute_script:
+ * @self: a lease
+ * @sql: any number of SQL statements, without parameters
+ * @error: return location for an error
+ *
+ * Runs every statement in @sql in order, for schema set-up and migrations. The
+ * statements are not cached. Stops at the first failure; statements before it stay
+ * applied unless the caller wraps the script in a transaction.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+db_connection_execute_script (DbConnection  *self,
+                              const char    *sql,
+                              GError       **error)
+{
+  const char *cursor = sql;
+
+  g_return_val_if_fail (DB_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (sql != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_usable (self, error))
+    return FALSE;
+
+  while (*cursor != '\0')
+    {
+      sqlite3_stmt *stmt = NULL;
+      const char *tail = NULL;
+      int rc = sqlite3_prepare_v2 (self->conn->db, cursor, -1, &stmt, &tail);
+
+      if (rc != SQLITE_OK)
+        {
+          set_error_from_rc (self, error, rc, cursor);
+          return FALSE;
+        }
+      if (stmt == NULL)   /* only whitespace or comments left */
+        break;
+
+      if (!check_writable (self, stmt, cursor, error))
+        {
+          sqlite3_finalize (stmt);
+          return FALSE;
+        }
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        ;
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          set_error_from_rc (self, error, rc, cursor);
+          return FALSE;
+        }
+      cursor = tail;
+    }
+
+  self->conn->last_used_us = g_get_monotonic_time ();
+  return TRUE;
+}
+
+/**
+ * db_connection_get_last_insert_rowid:
+ * @self: a lease
+ *
+ * Returns: the rowid of the last row inserted through this connection (0 if none,
+ *   or if the lease was released)
+ */
+gint64
+db_connection_get_last_insert_rowid (DbConnection *self)
+{
+  g_return_val_if_fail (DB_IS_CONNECTION (self), 0);
+
+  if (g_atomic_int_get (&self->released))
+    return 0;
+  return sqlite3_last_insert_rowid (self->conn->db);
+}
+
+static gboolean
+run_control (DbConnection  *self,
+             const char    *sql,
+             GError       **error)
+{
+  return db_connection_execute (self, sql, NULL, error) >= 0;
+}
+
+/**
+ * db_connection_begin:
+ * @self: a lease
+ * @error: return location for an error
+ *
+ * Starts a transaction. On a write lease it is `BEGIN IMMEDIATE`, so the write lock
+ * is taken now and a later statement never fails with %DB_POOL_ERROR_BUSY halfway.
+ * On a read lease it is a deferred `BEGIN`: a consistent snapshot across several
+ * queries while the writer goes on.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+db_connection_begin (DbConnection  *self,
+                     GError       **error)
+{
+  g_return_val_if_fail (DB_IS_CONNECTION (self), FALSE);
+
+  return run_control (self, self->access == DB_ACCESS_WRITE ? "BEGIN IMMEDIATE" : "BEGIN", error);
+}
+
+/**
+ * db_connection_commit:
+ * @self: a lease
+ * @error: return location for an error
+ *
+ * Commits the transaction started by [method@DbPool.Connection.begin].
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+db_connection_commit (DbConnection  *self,
+                      GError       **error)
+{
+  g_return_val_if_fail (DB_IS_CONNECTION (self), FALSE);
+
+  return run_control (self, "COMMIT", error);
+}
+
+/**
+ * db_connection_rollback:
+ * @self: a lease
+ * @error: return location for an error
+ *
+ * Rolls back the transaction started by [method@DbPool.Connection.begin].
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+db_connection_rollback (DbConnection  *self,
+                        GError       **error)
+{
+  g_return_val_if_fail (DB_IS_CONNECTION (self), FALSE);
+
+  return run_control (self, "ROLLBACK", error);
+}
+
+/**
+ * db_connection_in_transaction:
+ * @self: a lease
+ *
+ * Returns: %TRUE if a transaction is open on this lease
+ */
+gboolean
+db_connection_in_transaction (DbConnection *self)
+{
+  g_return_val_if_fail (DB_IS_CONNECTION (self), FALSE);
+
+  if (g_atomic_int_get (&self->released))
+    return FALSE;
+  return !sqlite3_get_autocommit (self->conn->db);
+}
+
+/**
+ * db_connection_get_access:
+ * @self: a lease
+ *
+ * Returns: whether this is a read or a write lease
+ */
+DbAccess
+db_connection_get_access (DbConnection *self)
+{
+  g_return_val_if_fail (DB_IS_CONNECTION (self), DB_ACCESS_READ);
+
+  return self->access;
+}
+
+/**
+ * db_connection_is_released:
+ * @self: a lease
+ *
+ * Returns: %TRUE once the lease went back to the pool
+ */
+gboolean
+db_connection_is_released (DbConnection *self)
+{
+  g_return_val_if_fail (DB_IS_CONNECTION (self), TRUE);
+
+  return g_atomic_int_get (&self->released);
+}
+
+/**
+ * db_connection_release:
+ * @self: a lease
+ *
+ * Gives the connection back to the pool now, rolling back a transaction left open.
+ * Calling it again does nothing. Dropping the last reference releases too; calling
+ * this explicitly returns the connection at a well-defined point, which matters in
+ * languages with garbage collection.
+ */
+void
+db_connection_release (DbConnection *self)
+{
+  DbConn *conn;
+
+  g_return_if_fail (DB_IS_CONNECTION (self));
+
+  if (!g_atomic_int_compare_and_exchange (&self->released, 0, 1))
+    return;
+
+  conn = g_steal_pointer (&self->conn);
+  self->cancellable = NULL;
+  _db_pool_return_conn (self->pool, conn, self->access);
+}
+
+/**
+ * db_connection_get_handle: (skip)
+ * @self: a lease
+ *
+ * The raw SQLite handle, for C code that needs an API dbpool does not wrap. It is
+ * valid until the lease is released; do not close it, change its pragmas or keep
+ * statements prepared on it past the lease.
+ *
+ * Returns: (transfer none) (nullable): the handle, or %NULL if the lease was released
+ */
+sqlite3 *
+db_connection_get_handle (DbConnection *self)
+{
+  g_return_val_if_fail (DB_IS_CONNECTION (self), NULL);
+
+  if (!check_usable (self, NULL))
+    return NULL;
+  return self->conn->db;
+}
+
+/**
+ * db_connection_get_created_at_us:
+ * @self: a lease
+ *
+ * Returns: when the underlying SQLite connection was opened (monotonic µs)
+ */
+gint64
+db_connection_get_created_at_us (DbConnection *self)
+{
+  g_return_val_if_fail (DB_IS_CONNECTION (self), 0);
+
+  return self->created_at_us;
+}
+
+/**
+ * db_connection_get_last_used_us:
+ * @self: a lease
+ *
+ * Returns: when a statement last ran on the connection, or when it was leased
+ *   (monotonic µs); 0 after release
+ */
+gint64
+db_connection_get_last_used_us (DbConnection *self)
+{
+  g_return_val_if_fail (DB_IS_CONNECTION (self), 0);
+
+  if (g_atomic_int_get (&self->released))
+    return 0;
+  return self->conn->last_used_us;
+}
+
+/**
+ * db_connection_get_age_us:
+ * @self: a lease
+ *
+ * Returns: how long ago the underlying SQLite connection was opened, in µs
+ */
+gint64
+db_connection_get_age_us (DbConnection *self)
+{
+  g_return_val_if_fail (DB_IS_CONNECTION (self), 0);
+
+  return g_get_monotonic_time () - self->created_at_us;
+}
+
+/**
+ * db_connection_get_idle_time_us:
+ * @self: a lease
+ *
+ * Returns: how long ago the connection was last used, in µs; 0 after release
+ */
+gint64
+db_connection_get_idle_time_us (DbConnection *self)
+{
+  gint64 last_used;
+
+  g_return_val_if_fail (DB_IS_CONNECTION (self), 0);
+
+  last_used = db_connection_get_last_used_us (self);
+  return last_used ? g_get_monotonic_time () - last_used : 0;
+}
+
+static void
+db_connection_dispose (GObject *object)
+{
+  DbConnection *self = DB_CONNECTION (object);
+
+  db_connection_release (self);
+
+  G_OBJECT_CLASS (db_connection_parent_class)->dispose (object);
+}
+
+static void
+db_connection_finalize (GObject *object)
+{
+  DbConnection *self = DB_CONNECTION (object);
+
+  /* Last: dropping the pool may finalize it, closing every handle. */
+  g_clear_object (&self->pool);
+
+  G_OBJECT_CLASS (db_connection_parent_class)->finalize (object);
+}
+
+static void
+db_connection_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  DbConnection *self = DB_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_ACCESS:
+      g_value_set_enum (value, self->access);
+      break;
+    case PROP_CREATED_AT_US:
+      g_value_set_int64 (value, db_connection_get_created_at_us (self));
+      break;
+    case PROP_LAST_USED_US:
+      g_value_set_int64 (value, db_connection_get_last_used_us (self));
+      break;
+    case PROP_AGE_US:
+      g_value_set_int64 (value, db_connection_get_age_us (self));
+      break;
+    case PROP_IDLE_TIME_US:
+      g_value_set_int64 (value, db_connection_get_idle_time_us (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+db_connection_class_init (DbConnectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = db_connection_dispose;
+  object_class->finalize = db_connection_finalize;
+  object_class->get_property = db_connection_get_property;
+
+  /**
+   * DbConnection:access:
+   *
+   * Whether this is a read or a write lease.
+   */
+  properties[PROP_ACCESS] =
+    g_param_spec_enum ("access", NULL, NULL, DB_TYPE_ACCESS, DB_ACCESS_READ,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * DbConnection:created-at-us:
+   *
+   * When the underlying SQLite connection was opened, in monotonic microseconds.
+   */
+  properties[PROP_CREATED_AT_US] =
+    g_param_spec_int64 ("created-at-us", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * DbConnection:last-used-us:
+   *
+   * When a statement last ran on the connection (or it was leased), in monotonic
+   * microseconds; 0 after release.
+   */
+  properties[PROP_LAST_USED_US] =
+    g_param_spec_int64 ("last-used-us", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * DbConnection:age-us:
+   *
+   * How long ago the underlying SQLite connection was opened, in microseconds.
+   */
+  properties[PROP_AGE_US] =
+    g_param_spec_int64 ("age-us", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * DbConnection:idle-time-us:
+   *
+   * How long ago the connection was last used, in microseconds.
+   */
+  properties[PROP_IDLE_TIME_US] =
+    g_param_spec_int64 ("idle-time-us", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+db_connection_init (DbConnection *self)
+{
+}

@@ -1,0 +1,860 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "db-config-json-private.h"
+#include "db-pool-config.h"
+#include "db-enum-types.h"
+
+/* Sanity bounds checked by db_pool_config_validate(); documented on the properties. */
+#define MAX_CONNECTIONS_LIMIT      1024
+#define STATEMENT_CACHE_SIZE_LIMIT 10000
+
+/**
+ * DbPoolConfig:
+ *
+ * The settings of a [class@DbPool.Pool].
+ *
+ * A config is an ordinary mutable object: create one with [ctor@DbPool.PoolConfig.new]
+ * or one of the presets, adjust properties, and hand it to [ctor@DbPool.Pool.new].
+ * Times are in milliseconds and `0` means "never" (no timeout, no limit).
+ *
+ * A config can also be read from and written to JSON whose keys are the property
+ * names, see [ctor@DbPool.PoolConfig.new_from_json] and
+ * [method@DbPool.PoolConfig.to_json].
+ *
+ * Setters and [method@DbPool.PoolConfig.validate] are separate on purpose: properties
+ * may pass through invalid combinations while being edited (for instance raising
+ * `min-connections` before `max-connections`), so only the whole config is checked.
+ */
+struct _DbPoolConfig
+{
+  GObject        parent_instance;
+
+  char          *path;
+  guint          min_connections;
+  guint          max_connections;
+  guint          connection_timeout_ms;
+  guint          idle_timeout_ms;
+  guint          max_lifetime_ms;
+  guint          busy_timeout_ms;
+  gboolean       enable_wal;
+  DbSynchronous  synchronous;
+  guint          statement_cache_size;
+  guint          maintenance_interval_ms;
+};
+
+G_DEFINE_FINAL_TYPE (DbPoolConfig, db_pool_config, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PATH,
+  PROP_MIN_CONNECTIONS,
+  PROP_MAX_CONNECTIONS,
+  PROP_CONNECTION_TIMEOUT_MS,
+  PROP_IDLE_TIMEOUT_MS,
+  PROP_MAX_LIFETIME_MS,
+  PROP_BUSY_TIMEOUT_MS,
+  PROP_ENABLE_WAL,
+  PROP_SYNCHRONOUS,
+  PROP_STATEMENT_CACHE_SIZE,
+  PROP_MAINTENANCE_INTERVAL_MS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* The single definition of the defaults: the GParamSpecs and the instance init both
+ * read these, so the documented default and the real one cannot drift apart. */
+#define DEFAULT_MIN_CONNECTIONS         2
+#define DEFAULT_MAX_CONNECTIONS         10
+#define DEFAULT_CONNECTION_TIMEOUT_MS   5000
+#define DEFAULT_IDLE_TIMEOUT_MS         300000
+#define DEFAULT_MAX_LIFETIME_MS         1800000
+#define DEFAULT_BUSY_TIMEOUT_MS         5000
+#define DEFAULT_ENABLE_WAL              TRUE
+#define DEFAULT_SYNCHRONOUS             DB_SYNCHRONOUS_NORMAL
+#define DEFAULT_STATEMENT_CACHE_SIZE    64
+#define DEFAULT_MAINTENANCE_INTERVAL_MS 30000
+
+static void
+db_pool_config_finalize (GObject *object)
+{
+  DbPoolConfig *self = DB_POOL_CONFIG (object);
+
+  g_clear_pointer (&self->path, g_free);
+
+  G_OBJECT_CLASS (db_pool_config_parent_class)->finalize (object);
+}
+
+static void
+db_pool_config_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  DbPoolConfig *self = DB_POOL_CONFIG (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    case PROP_MIN_CONNECTIONS:
+      g_value_set_uint (value, self->min_connections);
+      break;
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, self->max_connections);
+      break;
+    case PROP_CONNECTION_TIMEOUT_MS:
+      g_value_set_uint (value, self->connection_timeout_ms);
+      break;
+    case PROP_IDLE_TIMEOUT_MS:
+      g_value_set_uint (value, self->idle_timeout_ms);
+      break;
+    case PROP_MAX_LIFETIME_MS:
+      g_value_set_uint (value, self->max_lifetime_ms);
+      break;
+    case PROP_BUSY_TIMEOUT_MS:
+      g_value_set_uint (value, self->busy_timeout_ms);
+      break;
+    case PROP_ENABLE_WAL:
+      g_value_set_boolean (value, self->enable_wal);
+      break;
+    case PROP_SYNCHRONOUS:
+      g_value_set_enum (value, self->synchronous);
+      break;
+    case PROP_STATEMENT_CACHE_SIZE:
+      g_value_set_uint (value, self->statement_cache_size);
+      break;
+    case PROP_MAINTENANCE_INTERVAL_MS:
+      g_value_set_uint (value, self->maintenance_interval_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+db_pool_config_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  DbPoolConfig *self = DB_POOL_CONFIG (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      db_pool_config_set_path (self, g_value_get_string (value));
+      break;
+    case PROP_MIN_CONNECTIONS:
+      db_pool_config_set_min_connections (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_CONNECTIONS:
+      db_pool_config_set_max_connections (self, g_value_get_uint (value));
+      break;
+    case PROP_CONNECTION_TIMEOUT_MS:
+      db_pool_config_set_connection_timeout_ms (self, g_value_get_uint (value));
+      break;
+    case PROP_IDLE_TIMEOUT_MS:
+      db_pool_config_set_idle_timeout_ms (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_LIFETIME_MS:
+      db_pool_config_set_max_lifetime_ms (self, g_value_get_uint (value));
+      break;
+    case PROP_BUSY_TIMEOUT_MS:
+      db_pool_config_set_busy_timeout_ms (self, g_value_get_uint (value));
+      break;
+    case PROP_ENABLE_WAL:
+      db_pool_config_set_enable_wal (self, g_value_get_boolean (value));
+      break;
+    case PROP_SYNCHRONOUS:
+      db_pool_config_set_synchronous (self, g_value_get_enum (value));
+      break;
+    case PROP_STATEMENT_CACHE_SIZE:
+      db_pool_config_set_statement_cache_size (self, g_value_get_uint (value));
+      break;
+    case PROP_MAINTENANCE_INTERVAL_MS:
+      db_pool_config_set_maintenance_interval_ms (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static GParamSpec *
+uint_param (const char *name,
+            const char *nick,
+            const char *blurb,
+            guint       default_value)
+{
+  /* The full guint range is accepted here; semantic limits are reported as a GError by
+   * db_pool_config_validate() instead of a g_warning from g_object_set(). */
+  return g_param_spec_uint (name, nick, blurb, 0, G_MAXUINT, default_value,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                            G_PARAM_STATIC_STRINGS);
+}
+
+static void
+db_pool_config_class_init (DbPoolConfigClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = db_pool_config_finalize;
+  object_class->get_property = db_pool_config_get_property;
+  object_class->set_property = db_pool_config_set_property;
+
+  /**
+   * DbPoolConfig:path:
+   *
+   * The file name of the SQLite database. Required: a config without a path does
+   * not validate. `:memory:` is rejected because every pooled connection would
+   * get its own, separate in-memory database.
+   */
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", "Path", "The database file",
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS);
+
+  /**
+   * DbPoolConfig:min-connections:
+   *
+   * How many connections the pool opens up front and keeps open even when idle
+   * (maintenance refills to this number). Default 2. `0` opens connections only on
+   * demand. Must not exceed [property@DbPool.PoolConfig:max-connections].
+   */
+  properties[PROP_MIN_CONNECTIONS] =
+    uint_param ("min-connections", "Minimum connections",
+                "Connections kept open even when idle", DEFAULT_MIN_CONNECTIONS);
+
+  /**
+   * DbPoolConfig:max-connections:
+   *
+   * The most connections open at once, leased and idle together; further acquires
+   * wait. Default 10. Must be between 1 and 1024. At most one of them is leased
+   * for writing at a time.
+   */
+  properties[PROP_MAX_CONNECTIONS] =
+    uint_param ("max-connections", "Maximum connections",
+                "The most connections open at once", DEFAULT_MAX_CONNECTIONS);
+
+  /**
+   * DbPoolConfig:connection-timeout-ms:
+   *
+   * How long, in milliseconds, an acquire waits for a connection before failing with
+   * %DB_POOL_ERROR_TIMEOUT. Default 5000. `0` waits forever (cancellation still
+   * works).
+   */
+  properties[PROP_CONNECTION_TIMEOUT_MS] =
+    uint_param ("connection-timeout-ms", "Connection timeout",
+                "Milliseconds an acquire may wait, 0 for no limit",
+                DEFAULT_CONNECTION_TIMEOUT_MS);
+
+  /**
+   * DbPoolConfig:idle-timeout-ms:
+   *
+   * How long, in milliseconds, a connection may sit idle in the pool before
+   * maintenance closes it (never below
+   * [property@DbPool.PoolConfig:min-connections]). Default 300000 (5 minutes).
+   * `0` never closes idle connections.
+   */
+  properties[PROP_IDLE_TIMEOUT_MS] =
+    uint_param ("idle-timeout-ms", "Idle timeout",
+                "Milliseconds before an idle connection is closed, 0 for never",
+                DEFAULT_IDLE_TIMEOUT_MS);
+
+  /**
+   * DbPoolConfig:max-lifetime-ms:
+   *
+   * The age, in milliseconds, after which an idle connection is closed and replaced,
+   * so that long-lived handles do not accumulate memory. Default 1800000
+   * (30 minutes). `0` keeps connections for the life of the pool.
+   */
+  properties[PROP_MAX_LIFETIME_MS] =
+    uint_param ("max-lifetime-ms", "Maximum lifetime",
+                "Milliseconds after which a connection is replaced, 0 for never",
+                DEFAULT_MAX_LIFETIME_MS);
+
+  /**
+   * DbPoolConfig:busy-timeout-ms:
+   *
+   * SQLite's busy timeout in milliseconds: how long a statement retries when the
+   * database is locked by another process, before failing with
+   * %DB_POOL_ERROR_BUSY. Writers inside one pool never wait here, the pool queues
+   * them. Default 5000. `0` fails at once. At most %G_MAXINT.
+   */
+  properties[PROP_BUSY_TIMEOUT_MS] =
+    uint_param ("busy-timeout-ms", "Busy timeout",
+                "Milliseconds SQLite retries a locked database, 0 to fail at once",
+                DEFAULT_BUSY_TIMEOUT_MS);
+
+  /**
+   * DbPoolConfig:enable-wal:
+   *
+   * Whether connections use write-ahead logging (`journal_mode=WAL`), which lets
+   * reads run while a write is in progress. Default %TRUE. Without it readers and the
+   * writer block each other.
+   */
+  properties[PROP_ENABLE_WAL] =
+    g_param_spec_boolean ("enable-wal", "Enable WAL",
+                          "Whether to use write-ahead logging",
+                          DEFAULT_ENABLE_WAL,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS);
+
+  /**
+   * DbPoolConfig:synchronous:
+   *
+   * The `synchronous` pragma of every connection. Default
+   * %DB_SYNCHRONOUS_NORMAL, which in WAL mode is safe against process crashes.
+   * In JSON it is written as the lower-case nick (`"normal"`).
+   */
+  properties[PROP_SYNCHRONOUS] =
+    g_param_spec_enum ("synchronous", "Synchronous",
+                       "The synchronous pragma",
+                       DB_TYPE_SYNCHRONOUS,
+                       DEFAULT_SYNCHRONOUS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                       G_PARAM_STATIC_STRINGS);
+
+  /**
+   * DbPoolConfig:statement-cache-size:
+   *
+   * How many prepared statements each connection keeps (least recently used are
+   * finalized first). Default 64. `0` disables the cache: every statement is
+   * prepared and finalized per call. At most 10000.
+   */
+  properties[PROP_STATEMENT_CACHE_SIZE] =
+    uint_param ("statement-cache-size", "Statement cache size",
+                "Prepared statements kept per connection, 0 to disable",
+                DEFAULT_STATEMENT_CACHE_SIZE);
+
+  /**
+   * DbPoolConfig:maintenance-interval-ms:
+   *
+   * How often, in milliseconds, the pool closes idle and expired connections and
+   * refills to [property@DbPool.PoolConfig:min-connections]. Default 30000.
+   * `0` disables periodic maintenance.
+   */
+  properties[PROP_MAINTENANCE_INTERVAL_MS] =
+    uint_param ("maintenance-interval-ms", "Maintenance interval",
+                "Milliseconds between maintenance runs, 0 for none",
+                DEFAULT_MAINTENANCE_INTERVAL_MS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+db_pool_config_init (DbPoolConfig *self)
+{
+  self->min_connections = DEFAULT_MIN_CONNECTIONS;
+  self->max_connections = DEFAULT_MAX_CONNECTIONS;
+  self->connection_timeout_ms = DEFAULT_CONNECTION_TIMEOUT_MS;
+  self->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
+  self->max_lifetime_ms = DEFAULT_MAX_LIFETIME_MS;
+  self->busy_timeout_ms = DEFAULT_BUSY_TIMEOUT_MS;
+  self->enable_wal = DEFAULT_ENABLE_WAL;
+  self->synchronous = DEFAULT_SYNCHRONOUS;
+  self->statement_cache_size = DEFAULT_STATEMENT_CACHE_SIZE;
+  self->maintenance_interval_ms = DEFAULT_MAINTENANCE_INTERVAL_MS;
+}
+
+/**
+ * db_pool_config_new:
+ * @path: (type filename) (nullable): the database file
+ *
+ * Creates a config with the default values for @path.
+ *
+ * Returns: (transfer full): a new config
+ */
+DbPoolConfig *
+db_pool_config_new (const char *path)
+{
+  return g_object_new (DB_TYPE_POOL_CONFIG, "path", path, NULL);
+}
+
+/**
+ * db_pool_config_new_high_performance:
+ * @path: (type filename) (nullable): the database file
+ *
+ * Creates a config for a busy server-like process: 5 to 50 connections, acquires
+ * that fail fast (1 second) and idle connections closed after 2 minutes.
+ *
+ * Returns: (transfer full): a new config
+ */
+DbPoolConfig *
+db_pool_config_new_high_performance (const char *path)
+{
+  return g_object_new (DB_TYPE_POOL_CONFIG,
+                       "path", path,
+                       "min-connections", 5,
+                       "max-connections", 50,
+                       "connection-timeout-ms", 1000,
+                       "idle-timeout-ms", 120000,
+                       "enable-wal", TRUE,
+                       NULL);
+}
+
+/**
+ * db_pool_config_new_memory_efficient:
+ * @path: (type filename) (nullable): the database file
+ *
+ * Creates a config for a small footprint: 1 to 5 connections, patient acquires
+ * (10 seconds) and idle connections kept for 10 minutes instead of being reopened.
+ *
+ * Returns: (transfer full): a new config
+ */
+DbPoolConfig *
+db_pool_config_new_memory_efficient (const char *path)
+{
+  return g_object_new (DB_TYPE_POOL_CONFIG,
+                       "path", path,
+                       "min-connections", 1,
+                       "max-connections", 5,
+                       "connection-timeout-ms", 10000,
+                       "idle-timeout-ms", 600000,
+                       "enable-wal", TRUE,
+                       NULL);
+}
+
+/**
+ * db_pool_config_copy:
+ * @self: a config
+ *
+ * Creates an independent config with the same values, so that a pool can keep
+ * settings that later changes to @self do not affect.
+ *
+ * Returns: (transfer full): a new config
+ */
+DbPoolConfig *
+db_pool_config_copy (DbPoolConfig *self)
+{
+  DbPoolConfig *copy;
+
+  g_return_val_if_fail (DB_IS_POOL_CONFIG (self), NULL);
+
+  copy = g_object_new (DB_TYPE_POOL_CONFIG, NULL);
+  copy->path = g_strdup (self->path);
+  copy->min_connections = self->min_connections;
+  copy->max_connections = self->max_connections;
+  copy->connection_timeout_ms = self->connection_timeout_ms;
+  copy->idle_timeout_ms = self->idle_timeout_ms;
+  copy->max_lifetime_ms = self->max_lifetime_ms;
+  copy->busy_timeout_ms = self->busy_timeout_ms;
+  copy->enable_wal = self->enable_wal;
+  copy->synchronous = self->synchronous;
+  copy->statement_cache_size = self->statement_cache_size;
+  copy->maintenance_interval_ms = self->maintenance_interval_ms;
+
+  return copy;
+}
+
+static gboolean
+is_in_memory_path (const char *path)
+{
+  if (strcmp (path, ":memory:") == 0)
+    return TRUE;
+
+  /* URI filenames ("file::memory:", "file:x?mode=memory") are in-memory too when the
+   * connection is opened with SQLITE_OPEN_URI. */
+  if (g_str_has_prefix (path, "file:"))
+    return g_str_has_prefix (path, "file::memory:") ||
+           strstr (path, "mode=memory") != NULL;
+
+  return FALSE;
+}
+
+/**
+ * db_pool_config_validate:
+ * @self: a config
+ * @error: return location for a #GError
+ *
+ * Checks that the config can be used by a pool: a non-empty path that is not an
+ * in-memory database, `max-connections` between 1 and 1024, `min-connections` not
+ * above `max-connections`, `busy-timeout-ms` at most %G_MAXINT and
+ * `statement-cache-size` at most 10000.
+ *
+ * Returns: %TRUE if the config is valid; otherwise %FALSE with @error set to
+ *   %DB_POOL_ERROR_INVALID_CONFIG, whose message names the offending key
+ */
+gboolean
+db_pool_config_validate (DbPoolConfig  *self,
+                         GError       **error)
+{
+  g_return_val_if_fail (DB_IS_POOL_CONFIG (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->path == NULL || self->path[0] == '\0')
+    {
+      g_set_error_literal (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                           "Invalid “path”: a database file name is required");
+      return FALSE;
+    }
+
+  if (is_in_memory_path (self->path))
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                   "Invalid “path” “%s”: an in-memory database is private to one "
+                   "connection, so pooled connections would each see a different, "
+                   "empty database; use a file (for tests, one in a temporary directory)",
+                   self->path);
+      return FALSE;
+    }
+
+  if (self->max_connections == 0)
+    {
+      g_set_error_literal (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                           "Invalid “max-connections” 0: the pool needs at least one connection");
+      return FALSE;
+    }
+
+  if (self->max_connections > MAX_CONNECTIONS_LIMIT)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                   "Invalid “max-connections” %u: at most %u connections are allowed",
+                   self->max_connections, MAX_CONNECTIONS_LIMIT);
+      return FALSE;
+    }
+
+  if (self->min_connections > self->max_connections)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                   "Invalid “min-connections” %u: it is greater than “max-connections” %u",
+                   self->min_connections, self->max_connections);
+      return FALSE;
+    }
+
+  /* sqlite3_busy_timeout() takes an int. */
+  if (self->busy_timeout_ms > G_MAXINT)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                   "Invalid “busy-timeout-ms” %u: at most %d milliseconds are allowed",
+                   self->busy_timeout_ms, G_MAXINT);
+      return FALSE;
+    }
+
+  if (self->statement_cache_size > STATEMENT_CACHE_SIZE_LIMIT)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                   "Invalid “statement-cache-size” %u: at most %u statements are allowed",
+                   self->statement_cache_size, STATEMENT_CACHE_SIZE_LIMIT);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * db_pool_config_new_from_json:
+ * @json: a JSON object whose keys are property names
+ * @error: return location for a #GError
+ *
+ * Reads a config from JSON such as `{"path": "x.db", "max-connections": 20}`.
+ * Keys left out keep their defaults; `path` is required. Integers must be JSON
+ * integers in range, booleans JSON booleans, and `synchronous` a nick such as
+ * `"normal"` (any case) or its number. The result is then checked with
+ * [method@DbPool.PoolConfig.validate].
+ *
+ * Returns: (transfer full): a new config, or %NULL with @error set to
+ *   %DB_POOL_ERROR_INVALID_CONFIG naming the key at fault, or describing the JSON
+ *   syntax error and its position
+ */
+DbPoolConfig *
+db_pool_config_new_from_json (const char  *json,
+                              GError     **error)
+{
+  g_autoptr(DbPoolConfig) self = NULL;
+
+  g_return_val_if_fail (json != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = (DbPoolConfig *) _db_config_json_parse (DB_TYPE_POOL_CONFIG, json, "path", error);
+  if (self == NULL || !db_pool_config_validate (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * db_pool_config_to_json:
+ * @self: a config
+ *
+ * Writes every property of @self as pretty-printed JSON, `synchronous` as its nick.
+ * [ctor@DbPool.PoolConfig.new_from_json] reads the result back to an equal config.
+ *
+ * Returns: (transfer full): a JSON object as a string
+ */
+char *
+db_pool_config_to_json (DbPoolConfig *self)
+{
+  g_return_val_if_fail (DB_IS_POOL_CONFIG (self), NULL);
+
+  return _db_config_json_serialize (G_OBJECT (self), properties + 1, N_PROPS - 1);
+}
+
+/* Accessors. Each setter notifies only on a real change, as property bindings and
+ * UI code expect. */
+
+#define DEFINE_UINT_ACCESSORS(field, PROP)                                       \
+guint                                                                            \
+db_pool_config_get_##field (DbPoolConfig *self)                                  \
+{                                                                                \
+  g_return_val_if_fail (DB_IS_POOL_CONFIG (self), 0);                            \
+  return self->field;                                                            \
+}                                                                                \
+                                                                                 \
+void                                                                             \
+db_pool_config_set_##field (DbPoolConfig *self,                                  \
+                            guint         value)                                 \
+{                                                                                \
+  g_return_if_fail (DB_IS_POOL_CONFIG (self));                                   \
+  if (self->field == value)                                                      \
+    return;                                                                      \
+  self->field = value;                                                           \
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP]);                  \
+}
+
+/**
+ * db_pool_config_get_path:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:path].
+ *
+ * Returns: (type filename) (nullable): the database file
+ */
+const char *
+db_pool_config_get_path (DbPoolConfig *self)
+{
+  g_return_val_if_fail (DB_IS_POOL_CONFIG (self), NULL);
+
+  return self->path;
+}
+
+/**
+ * db_pool_config_set_path:
+ * @self: a config
+ * @path: (type filename) (nullable): the database file
+ *
+ * Sets [property@DbPool.PoolConfig:path].
+ */
+void
+db_pool_config_set_path (DbPoolConfig *self,
+                         const char   *path)
+{
+  g_return_if_fail (DB_IS_POOL_CONFIG (self));
+
+  if (g_strcmp0 (self->path, path) == 0)
+    return;
+  g_free (self->path);
+  self->path = g_strdup (path);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATH]);
+}
+
+/**
+ * db_pool_config_get_min_connections:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:min-connections].
+ *
+ * Returns: the number of connections kept open
+ */
+/**
+ * db_pool_config_set_min_connections:
+ * @self: a config
+ * @value: the number of connections kept open
+ *
+ * Sets [property@DbPool.PoolConfig:min-connections].
+ */
+DEFINE_UINT_ACCESSORS (min_connections, PROP_MIN_CONNECTIONS)
+
+/**
+ * db_pool_config_get_max_connections:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:max-connections].
+ *
+ * Returns: the most connections open at once
+ */
+/**
+ * db_pool_config_set_max_connections:
+ * @self: a config
+ * @value: the most connections open at once
+ *
+ * Sets [property@DbPool.PoolConfig:max-connections].
+ */
+DEFINE_UINT_ACCESSORS (max_connections, PROP_MAX_CONNECTIONS)
+
+/**
+ * db_pool_config_get_connection_timeout_ms:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:connection-timeout-ms].
+ *
+ * Returns: milliseconds an acquire may wait, 0 for no limit
+ */
+/**
+ * db_pool_config_set_connection_timeout_ms:
+ * @self: a config
+ * @value: milliseconds an acquire may wait, 0 for no limit
+ *
+ * Sets [property@DbPool.PoolConfig:connection-timeout-ms].
+ */
+DEFINE_UINT_ACCESSORS (connection_timeout_ms, PROP_CONNECTION_TIMEOUT_MS)
+
+/**
+ * db_pool_config_get_idle_timeout_ms:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:idle-timeout-ms].
+ *
+ * Returns: milliseconds before an idle connection is closed, 0 for never
+ */
+/**
+ * db_pool_config_set_idle_timeout_ms:
+ * @self: a config
+ * @value: milliseconds before an idle connection is closed, 0 for never
+ *
+ * Sets [property@DbPool.PoolConfig:idle-timeout-ms].
+ */
+DEFINE_UINT_ACCESSORS (idle_timeout_ms, PROP_IDLE_TIMEOUT_MS)
+
+/**
+ * db_pool_config_get_max_lifetime_ms:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:max-lifetime-ms].
+ *
+ * Returns: milliseconds after which a connection is replaced, 0 for never
+ */
+/**
+ * db_pool_config_set_max_lifetime_ms:
+ * @self: a config
+ * @value: milliseconds after which a connection is replaced, 0 for never
+ *
+ * Sets [property@DbPool.PoolConfig:max-lifetime-ms].
+ */
+DEFINE_UINT_ACCESSORS (max_lifetime_ms, PROP_MAX_LIFETIME_MS)
+
+/**
+ * db_pool_config_get_busy_timeout_ms:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:busy-timeout-ms].
+ *
+ * Returns: milliseconds SQLite retries a locked database
+ */
+/**
+ * db_pool_config_set_busy_timeout_ms:
+ * @self: a config
+ * @value: milliseconds SQLite retries a locked database, 0 to fail at once
+ *
+ * Sets [property@DbPool.PoolConfig:busy-timeout-ms].
+ */
+DEFINE_UINT_ACCESSORS (busy_timeout_ms, PROP_BUSY_TIMEOUT_MS)
+
+/**
+ * db_pool_config_get_statement_cache_size:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:statement-cache-size].
+ *
+ * Returns: prepared statements kept per connection
+ */
+/**
+ * db_pool_config_set_statement_cache_size:
+ * @self: a config
+ * @value: prepared statements kept per connection, 0 to disable the cache
+ *
+ * Sets [property@DbPool.PoolConfig:statement-cache-size].
+ */
+DEFINE_UINT_ACCESSORS (statement_cache_size, PROP_STATEMENT_CACHE_SIZE)
+
+/**
+ * db_pool_config_get_maintenance_interval_ms:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:maintenance-interval-ms].
+ *
+ * Returns: milliseconds between maintenance runs, 0 for none
+ */
+/**
+ * db_pool_config_set_maintenance_interval_ms:
+ * @self: a config
+ * @value: milliseconds between maintenance runs, 0 for none
+ *
+ * Sets [property@DbPool.PoolConfig:maintenance-interval-ms].
+ */
+DEFINE_UINT_ACCESSORS (maintenance_interval_ms, PROP_MAINTENANCE_INTERVAL_MS)
+
+/**
+ * db_pool_config_get_enable_wal:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:enable-wal].
+ *
+ * Returns: whether connections use write-ahead logging
+ */
+gboolean
+db_pool_config_get_enable_wal (DbPoolConfig *self)
+{
+  g_return_val_if_fail (DB_IS_POOL_CONFIG (self), FALSE);
+
+  return self->enable_wal;
+}
+
+/**
+ * db_pool_config_set_enable_wal:
+ * @self: a config
+ * @value: whether connections use write-ahead logging
+ *
+ * Sets [property@DbPool.PoolConfig:enable-wal].
+ */
+void
+db_pool_config_set_enable_wal (DbPoolConfig *self,
+                               gboolean      value)
+{
+  g_return_if_fail (DB_IS_POOL_CONFIG (self));
+
+  value = !!value;
+  if (self->enable_wal == value)
+    return;
+  self->enable_wal = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENABLE_WAL]);
+}
+
+/**
+ * db_pool_config_get_synchronous:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:synchronous].
+ *
+ * Returns: the synchronous pragma of every connection
+ */
+DbSynchronous
+db_pool_config_get_synchronous (DbPoolConfig *self)
+{
+  g_return_val_if_fail (DB_IS_POOL_CONFIG (self), DEFAULT_SYNCHRONOUS);
+
+  return self->synchronous;
+}
+
+/**
+ * db_pool_config_set_synchronous:
+ * @self: a config
+ * @value: the synchronous pragma of every connection
+ *
+ * Sets [property@DbPool.PoolConfig:synchronous].
+ */
+void
+db_pool_config_set_synchronous (DbPoolConfig  *self,
+                                DbSynchronous  value)
+{
+  g_return_if_fail (DB_IS_POOL_CONFIG (self));
+  g_return_if_fail (value >= DB_SYNCHRONOUS_OFF && value <= DB_SYNCHRONOUS_EXTRA);
+
+  if (self->synchronous == value)
+    return;
+  self->synchronous = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNCHRONOUS]);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "db-pool.h"
+#include "db-pool-stats.h"
+#include "db-sqlite-private.h"
+
+G_BEGIN_DECLS
+
+/* Called by a lease when it is released: @conn goes back to the pool (or is closed if
+ * it can no longer be trusted, has expired, or the pool is closing). */
+void          _db_pool_return_conn       (DbPool        *self,
+                                          DbConn        *conn,
+                                          DbAccess       access);
+
+/* Stats notification (db-pool-notify.c): one coalescing source on the owner context. */
+typedef struct _DbPoolNotifier DbPoolNotifier;
+
+DbPoolNotifier *_db_pool_notifier_new     (DbPool          *pool,
+                                           GMainContext    *context,
+                                           GParamSpec     **stat_pspecs,
+                                           guint            n_stat_pspecs);
+void            _db_pool_notifier_kick    (DbPoolNotifier  *notifier);
+void            _db_pool_notifier_free    (DbPoolNotifier  *notifier);
+
+/* Reads one stat (by property index into the stat pspec table) out of a snapshot. */
+guint64         _db_pool_stats_get_field  (const DbPoolStats *stats,
+                                           guint              index);
+void            _db_pool_snapshot_stats   (DbPool            *self,
+                                           DbPoolStats       *out);
+
+G_END_DECLS

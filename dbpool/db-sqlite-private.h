@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+#include "db-types.h"
+
+G_BEGIN_DECLS
+
+/* What a connection needs from the configuration; copied once at pool start so the
+ * hot paths never touch the GObject config. */
+typedef struct
+{
+  char          *path;
+  guint          busy_timeout_ms;
+  gboolean       enable_wal;
+  DbSynchronous  synchronous;
+  guint          statement_cache_size;
+} DbConnSettings;
+
+typedef struct _DbStmtEntry DbStmtEntry;
+
+/* One open SQLite handle owned by a pool. It is used by exactly one thread at a time:
+ * whoever holds it (an idle queue under the pool lock, a lease, or a worker job). */
+typedef struct _DbConn
+{
+  GList          link;          /* in the pool's idle queue or a batch; data = self */
+  sqlite3       *db;
+  GHashTable    *stmt_cache;    /* sql → DbStmtEntry */
+  GQueue         lru;           /* of DbStmtEntry, most recently used first */
+  guint          cache_capacity;
+  gint64         created_at_us; /* monotonic */
+  gint64         last_used_us;  /* monotonic */
+  sqlite3_stmt  *query_only_on;
+  sqlite3_stmt  *query_only_off;
+  int            query_only;    /* current PRAGMA query_only state; -1 unknown */
+  int            last_fatal_rc; /* nonzero once an I/O / corruption error was seen */
+  gboolean       checkpoint_on_close;
+} DbConn;
+
+void          _db_sqlite_global_init     (void);
+
+void          _db_conn_settings_clear    (DbConnSettings        *settings);
+DbConn       *_db_conn_open              (const DbConnSettings  *settings,
+                                          GError               **error);
+void          _db_conn_close             (DbConn                *conn);
+
+/* A statement for @sql from the connection's LRU cache (prepared with
+ * SQLITE_PREPARE_PERSISTENT on a miss). @sql must hold exactly one statement.
+ * Give it back with _db_conn_finish_statement(), which resets and unbinds it. */
+sqlite3_stmt *_db_conn_get_statement     (DbConn                *conn,
+                                          const char            *sql,
+                                          GError               **error);
+void          _db_conn_finish_statement  (DbConn                *conn,
+                                          sqlite3_stmt          *stmt);
+
+gboolean      _db_conn_set_query_only    (DbConn                *conn,
+                                          gboolean               query_only,
+                                          GError               **error);
+
+/* Makes a returned connection safe to hand out again: resets running statements and
+ * rolls back an open transaction. FALSE if it can no longer be trusted. */
+gboolean      _db_conn_reset_for_reuse   (DbConn                *conn);
+
+/* Records @rc if it leaves the connection in doubt. */
+void          _db_conn_note_result       (DbConn                *conn,
+                                          int                    rc);
+
+gboolean      _db_conn_checkpoint        (DbConn                *conn,
+                                          int                    mode);
+
+G_END_DECLS

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Opening and setting up one SQLite handle, and its prepared-statement cache. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "db-error-private.h"
+#include "db-sqlite-private.h"
+
+struct _DbStmtEntry
+{
+  GList         link;   /* in DbConn.lru; data = self */
+  char         *sql;
+  sqlite3_stmt *stmt;
+};
+
+void
+_db_sqlite_global_init (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      /* SQLite's global memory statistics take a process-wide mutex on every
+       * allocation, serializing all connections. They can only be switched off before
+       * SQLite initializes; if the application initialized it first, its choice stands
+       * (sqlite3_config then returns SQLITE_MISUSE, which is fine). */
+      if (sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+        g_debug ("SQLite was initialized before dbpool; leaving memory statistics as set");
+      sqlite3_initialize ();
+
+      /* Each handle is used by one thread at a time, which needs at least SQLite's
+       * multi-thread mode. */
+      if (sqlite3_threadsafe () == 0)
+        g_critical ("dbpool: this SQLite was built with SQLITE_THREADSAFE=0 and cannot be pooled");
+
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+void
+_db_conn_settings_clear (DbConnSettings *settings)
+{
+  g_clear_pointer (&settings->path, g_free);
+}
+
+static void
+stmt_entry_free (gpointer data)
+{
+  DbStmtEntry *entry = data;
+
+  sqlite3_finalize (entry->stmt);
+  g_free (entry->sql);
+  g_free (entry);
+}
+
+/* New database files are owner-only: create the file ourselves with mode 0600 before
+ * SQLite opens it (SQLite's -wal and -shm files copy the main file's mode). */
+static gboolean
+create_private_file (const char  *path,
+                     GError     **error)
+{
+  int fd;
+
+  if (g_str_has_prefix (path, "file:"))
+    return TRUE;
+
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    {
+      close (fd);
+      return TRUE;
+    }
+  if (errno == EEXIST)
+    return TRUE;
+
+  {
+    int saved_errno = errno;
+    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                 "Cannot create database file “%s”: %s", path, g_strerror (saved_errno));
+  }
+  return FALSE;
+}
+
+static gboolean
+exec_setup (sqlite3     *db,
+            const char  *path,
+            const char  *sql,
+            GError     **error)
+{
+  char *errmsg = NULL;
+  int rc = sqlite3_exec (db, sql, NULL, NULL, &errmsg);
+
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                   "Cannot set up database “%s”: %s (SQLite %s) in “%s”",
+                   path, errmsg ? errmsg : sqlite3_errstr (rc), sqlite3_errstr (rc), sql);
+      sqlite3_free (errmsg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+enable_wal (sqlite3     *db,
+            const char  *path,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  g_autofree char *mode = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "PRAGMA journal_mode=WAL", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          mode = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+          rc = SQLITE_OK;
+        }
+    }
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                   "Cannot enable WAL on “%s”: %s (SQLite %s)",
+                   path, sqlite3_errmsg (db), sqlite3_errstr (rc));
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+  sqlite3_finalize (stmt);
+
+  /* journal_mode silently keeps the old mode where WAL is impossible (some VFSes,
+   * network file systems); the pool's one-writer/many-readers model relies on it. */
+  if (g_ascii_strcasecmp (mode ? mode : "", "wal") != 0)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                   "Cannot enable WAL on “%s”: journal_mode stayed “%s”",
+                   path, mode ? mode : "(none)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const char *
+synchronous_pragma (DbSynchronous synchronous)
+{
+  switch (synchronous)
+    {
+    case DB_SYNCHRONOUS_OFF:
+      return "PRAGMA synchronous=OFF";
+    case DB_SYNCHRONOUS_FULL:
+      return "PRAGMA synchronous=FULL";
+    case DB_SYNCHRONOUS_EXTRA:
+      return "PRAGMA synchronous=EXTRA";
+    case DB_SYNCHRONOUS_NORMAL:
+    default:
+      return "PRAGMA synchronous=NORMAL";
+    }
+}
+
+DbConn *
+_db_conn_open (const DbConnSettings  *settings,
+               GError               **error)
+{
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                    SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE;
+  sqlite3 *db = NULL;
+  DbConn *conn;
+  int rc;
+
+  _db_sqlite_global_init ();
+
+  if (!create_private_file (settings->path, error))
+    return NULL;
+
+  rc = sqlite3_open_v2 (settings->path, &db, flags, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                   "Cannot open database “%s”: %s (SQLite %s)", settings->path,
+                   db ? sqlite3_errmsg (db) : sqlite3_errstr (rc), sqlite3_errstr (rc));
+      sqlite3_close_v2 (db);
+      return NULL;
+    }
+
+  sqlite3_extended_result_codes (db, 1);
+  /* Security defaults: no schema tricks through writable_schema and friends, no
+   * functions with side effects from views or triggers, no extensions. */
+  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+  sqlite3_busy_timeout (db, (int) MIN (settings->busy_timeout_ms, (guint) G_MAXINT));
+
+  if ((settings->enable_wal && !enable_wal (db, settings->path, error)) ||
+      !exec_setup (db, settings->path, synchronous_pragma (settings->synchronous), error) ||
+      /* temp tables in memory; 8 MiB page cache per connection. mmap stays off: a
+       * database truncated or removed under a mapping turns I/O errors into SIGBUS. */
+      !exec_setup (db, settings->path,
+                   "PRAGMA foreign_keys=ON;"
+                   "PRAGMA temp_store=MEMORY;"
+                   "PRAGMA cache_size=-8192", error))
+    {
+      sqlite3_close_v2 (db);
+      return NULL;
+    }
+
+  conn = g_new0 (DbConn, 1);
+  conn->link.data = conn;
+  conn->db = db;
+  conn->cache_capacity = settings->statement_cache_size;
+  conn->stmt_cache = g_hash_table_new (g_str_hash, g_str_equal);
+  conn->created_at_us = conn->last_used_us = g_get_monotonic_time ();
+  conn->query_only = 0;
+
+  return conn;
+}
+
+void
+_db_conn_close (DbConn *conn)
+{
+  GList *l;
+
+  if (conn == NULL)
+    return;
+
+  while ((l = g_queue_pop_head_link (&conn->lru)) != NULL)
+    stmt_entry_free (l->data);
+  g_clear_pointer (&conn->stmt_cache, g_hash_table_unref);
+  g_clear_pointer (&conn->query_only_on, sqlite3_finalize);
+  g_clear_pointer (&conn->query_only_off, sqlite3_finalize);
+
+  if (conn->checkpoint_on_close && conn->last_fatal_rc == 0)
+    _db_conn_checkpoint (conn, SQLITE_CHECKPOINT_TRUNCATE);
+
+  if (sqlite3_close (conn->db) != SQLITE_OK)
+    {
+      g_warning ("dbpool: closing a connection failed: %s", sqlite3_errmsg (conn->db));
+      sqlite3_close_v2 (conn->db);
+    }
+  g_free (conn);
+}
+
+gboolean
+_db_conn_checkpoint (DbConn *conn,
+                     int     mode)
+{
+  int rc = sqlite3_wal_checkpoint_v2 (conn->db, NULL, mode, NULL, NULL);
+
+  _db_conn_note_result (conn, rc);
+  return rc == SQLITE_OK;
+}
+
+void
+_db_conn_note_result (DbConn *conn,
+                      int     rc)
+{
+  if (_db_sqlite_rc_is_fatal (rc) && conn->last_fatal_rc == 0)
+    conn->last_fatal_rc = rc;
+}
+
+static gboolean
+is_blank (const char *tail)
+{
+  while (*tail && g_ascii_isspace (*tail))
+    tail++;
+  return *tail == '\0';
+}
+
+sqlite3_stmt *
+_db_conn_get_statement (DbConn      *conn,
+                        const char  *sql,
+                        GError     **error)
+{
+  DbStmtEntry *entry;
+  sqlite3_stmt *stmt = NULL;
+  const char *tail = NULL;
+  int rc;
+
+  if (conn->cache_capacity > 0 &&
+      (entry = g_hash_table_lookup (conn->stmt_cache, sql)) != NULL)
+    {
+      if (conn->lru.head != &entry->link)
+        {
+          g_queue_unlink (&conn->lru, &entry->link);
+          g_queue_push_head_link (&conn->lru, &entry->link);
+        }
+      return entry->stmt;
+    }
+
+  rc = sqlite3_prepare_v3 (conn->db, sql, -1,
+                           conn->cache_capacity > 0 ? SQLITE_PREPARE_PERSISTENT : 0,
+                           &stmt, &tail);
+  if (rc != SQLITE_OK)
+    {
+      _db_conn_note_result (conn, rc);
+      _db_set_error_from_sqlite (error, conn->db, rc, sql);
+      return NULL;
+    }
+  if (stmt == NULL)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                   "The SQL text holds no statement");
+      return NULL;
+    }
+  if (tail != NULL && !is_blank (tail))
+    {
+      sqlite3_stmt *next = NULL;
+
+      /* A tail of only comments prepares to nothing; anything else is a second
+       * statement that would silently never run. */
+      rc = sqlite3_prepare_v2 (conn->db, tail, -1, &next, NULL);
+      if (rc != SQLITE_OK || next != NULL)
+        {
+          g_autofree char *first = g_strndup (sql, tail - sql);
+
+          sqlite3_finalize (next);
+          sqlite3_finalize (stmt);
+          g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                       "More than one statement in “%s...”; use execute_script() for scripts",
+                       g_strstrip (first));
+          return NULL;
+        }
+    }
+
+  if (conn->cache_capacity == 0)
+    return stmt;
+
+  entry = g_new0 (DbStmtEntry, 1);
+  entry->link.data = entry;
+  entry->sql = g_strdup (sql);
+  entry->stmt = stmt;
+  g_hash_table_insert (conn->stmt_cache, entry->sql, entry);
+  g_queue_push_head_link (&conn->lru, &entry->link);
+
+  if (conn->lru.length > conn->cache_capacity)
+    {
+      GList *oldest = g_queue_pop_tail_link (&conn->lru);
+      DbStmtEntry *victim = oldest->data;
+
+      g_hash_table_remove (conn->stmt_cache, victim->sql);
+      stmt_entry_free (victim);
+    }
+
+  return stmt;
+}
+
+void
+_db_conn_finish_statement (DbConn       *conn,
+                           sqlite3_stmt *stmt)
+{
+  if (stmt == NULL)
+    return;
+
+  if (conn->cache_capacity == 0)
+    {
+      sqlite3_finalize (stmt);
+      return;
+    }
+  /* Drop the bindings too: bound text may point into a GVariant the caller frees. */
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+gboolean
+_db_conn_set_query_only (DbConn    *conn,
+                         gboolean   query_only,
+                         GError   **error)
+{
+  sqlite3_stmt **slot = query_only ? &conn->query_only_on : &conn->query_only_off;
+  int rc;
+
+  if (conn->query_only == (query_only ? 1 : 0))
+    return TRUE;
+
+  if (*slot == NULL)
+    {
+      rc = sqlite3_prepare_v3 (conn->db,
+                               query_only ? "PRAGMA query_only=1" : "PRAGMA query_only=0",
+                               -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+      if (rc != SQLITE_OK)
+        {
+          _db_set_error_from_sqlite (error, conn->db, rc, NULL);
+          return FALSE;
+        }
+    }
+
+  rc = sqlite3_step (*slot);
+  sqlite3_reset (*slot);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      _db_conn_note_result (conn, rc);
+      _db_set_error_from_sqlite (error, conn->db, rc, NULL);
+      conn->query_only = -1;
+      return FALSE;
+    }
+  conn->query_only = query_only ? 1 : 0;
+  return TRUE;
+}
+
+gboolean
+_db_conn_reset_for_reuse (DbConn *conn)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  /* Statements left mid-step (an error path, a raw handle user) would hold a read
+   * snapshot open and block checkpoints. */
+  while ((stmt = sqlite3_next_stmt (conn->db, stmt)) != NULL)
+    if (sqlite3_stmt_busy (stmt))
+      sqlite3_reset (stmt);
+
+  if (!sqlite3_get_autocommit (conn->db))
+    {
+      int rc = sqlite3_exec (conn->db, "ROLLBACK", NULL, NULL, NULL);
+
+      _db_conn_note_result (conn, rc);
+      if (rc != SQLITE_OK && !sqlite3_get_autocommit (conn->db))
+        return FALSE;
+    }
+
+  return conn->last_fatal_rc == 0;
+}

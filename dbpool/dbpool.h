@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#define DBPOOL_INSIDE
+# include "db-version-macros.h"
+# include "db-version.h"
+# include "db-types.h"
+# include "db-enum-types.h"
+# include "db-pool-config.h"
+# include "db-pool-stats.h"
+# include "db-rows.h"
+# include "db-connection.h"
+# include "db-pool.h"
+/* HistoryStorage */
+#undef DBPOOL_INSIDE

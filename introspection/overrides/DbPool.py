@@ -1,0 +1,332 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""PyGObject override for DbPool: makes the pool feel like Python.
+
+- ``with pool.acquire(DbPool.Access.WRITE) as conn:`` returns the lease on exit and
+  rolls back a transaction an exception escaped from.
+- ``conn.transaction()`` is a context manager: BEGIN, then COMMIT, or ROLLBACK when an
+  exception escapes.
+- Statement parameters are plain Python values: a tuple/list for ``?`` placeholders, a
+  dict for ``:name`` ones, or None. int, float, str, bytes, bool and None (SQL NULL)
+  become the GLib.Variant the C API expects; a GLib.Variant is passed through.
+- ``DbPool.Rows`` is a sequence of dicts (``rows[0]['name']``), ``rows.tuples()`` gives
+  tuples, ``len(rows)`` the row count; BLOBs come back as ``bytes``, NULL as ``None``.
+- ``pool.run_async(access, func, ...)`` runs a Python function on a pool worker thread
+  and ``pool.run_finish(result)`` returns whatever it returned (or raises what it raised).
+
+Every original method stays reachable on the class (``DbPool.Connection.execute`` is
+overridden, the raw one is ``DbPool.Connection._raw_execute``).
+"""
+
+import threading
+
+from gi.repository import GLib
+
+from ..overrides import override
+from ..module import get_introspection_module
+
+DbPool = get_introspection_module('DbPool')
+
+__all__ = []
+
+_INT64_MIN = -(1 << 63)
+_INT64_MAX = (1 << 63) - 1
+
+
+def _value_to_variant(value, where):
+    """One Python value as the GLib.Variant dbpool binds; `where` names it in errors."""
+    if isinstance(value, GLib.Variant):
+        return value
+    if value is None:
+        return GLib.Variant('mv', None)
+    # bool before int: bool is a subclass of int.
+    if isinstance(value, bool):
+        return GLib.Variant('b', value)
+    if isinstance(value, int):
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise OverflowError('%s: %d does not fit in a 64-bit SQLite integer'
+                                % (where, value))
+        return GLib.Variant('x', value)
+    if isinstance(value, float):
+        return GLib.Variant('d', value)
+    if isinstance(value, str):
+        return GLib.Variant('s', value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return GLib.Variant('ay', bytes(value))
+    raise TypeError('%s: cannot bind a value of type %s (use int, float, str, bytes, '
+                    'bool, None or a GLib.Variant)' % (where, type(value).__name__))
+
+
+def params_to_variant(params):
+    """Statement parameters as the GVariant dbpool expects.
+
+    None stays None; a tuple or list becomes a tuple for ``?`` placeholders; a dict
+    becomes ``a{sv}`` for named ones; a GLib.Variant is passed through unchanged.
+    """
+    if params is None or isinstance(params, GLib.Variant):
+        return params
+    if isinstance(params, dict):
+        entries = {}
+        for name, value in params.items():
+            if not isinstance(name, str):
+                raise TypeError('parameter names must be str, not %s'
+                                % type(name).__name__)
+            entries[name] = _value_to_variant(value, 'parameter %r' % name)
+        return GLib.Variant('a{sv}', entries)
+    if isinstance(params, (tuple, list)):
+        children = [_value_to_variant(value, 'parameter %d' % (i + 1))
+                    for i, value in enumerate(params)]
+        return GLib.Variant.new_tuple(*children)
+    raise TypeError('params must be a tuple, list, dict, GLib.Variant or None, not %s'
+                    % type(params).__name__)
+
+
+__all__.append('params_to_variant')
+
+
+def _variant_to_python(variant):
+    # Variant.unpack() turns 'ay' into a list of ints; a BLOB is bytes in Python.
+    if variant.get_type_string() == 'ay':
+        return variant.get_data_as_bytes().get_data()
+    return variant.unpack()
+
+
+class Rows(DbPool.Rows):
+    """An immutable result set; a sequence of rows, each a dict keyed by column name."""
+
+    @property
+    def columns(self):
+        """The column names, in result order."""
+        return [self.get_column_name(i) for i in range(self.get_n_columns())]
+
+    def __len__(self):
+        return self.get_n_rows()
+
+    def __bool__(self):
+        return self.get_n_rows() > 0
+
+    def _row_values(self, row):
+        values = [None] * self.get_n_columns()
+        index = {name: i for i, name in enumerate(self.columns)}
+        # NULL columns are absent from the row's a{sv}: they stay None.
+        entries = self.get_row_variant(row)
+        for i in range(entries.n_children()):
+            entry = entries.get_child_value(i)
+            name = entry.get_child_value(0).get_string()
+            values[index[name]] = _variant_to_python(
+                entry.get_child_value(1).get_variant())
+        return values
+
+    def _check_index(self, row):
+        n_rows = self.get_n_rows()
+        if not isinstance(row, int):
+            raise TypeError('row index must be an int, not %s' % type(row).__name__)
+        if row < 0:
+            row += n_rows
+        if not 0 <= row < n_rows:
+            raise IndexError('row index out of range')
+        return row
+
+    def __getitem__(self, row):
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(self.get_n_rows()))]
+        row = self._check_index(row)
+        return dict(zip(self.columns, self._row_values(row)))
+
+    def __iter__(self):
+        columns = self.columns
+        for row in range(self.get_n_rows()):
+            yield dict(zip(columns, self._row_values(row)))
+
+    def tuples(self):
+        """The rows as a list of tuples, columns in result order."""
+        return [tuple(self._row_values(row)) for row in range(self.get_n_rows())]
+
+    def dicts(self):
+        """The rows as a list of dicts keyed by column name."""
+        return list(self)
+
+    def __repr__(self):
+        return '<DbPool.Rows %d rows x %d columns %r>' % (
+            self.get_n_rows(), self.get_n_columns(), self.columns)
+
+
+Rows = override(Rows)
+__all__.append('Rows')
+
+
+class _Transaction:
+    def __init__(self, connection):
+        self._connection = connection
+
+    def __enter__(self):
+        self._connection.begin()
+        return self._connection
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self._connection.commit()
+        elif self._connection.in_transaction():
+            # Rolling back must not hide the exception that caused it.
+            try:
+                self._connection.rollback()
+            except GLib.Error:
+                pass
+        return False
+
+
+class Connection(DbPool.Connection):
+    """A lease on one pooled connection; a context manager that releases it."""
+
+    _raw_execute = DbPool.Connection.execute
+    _raw_query = DbPool.Connection.query
+
+    def execute(self, sql, params=None):
+        """Runs one statement; returns the number of rows it changed."""
+        return DbPool.Connection.execute(self, sql, params_to_variant(params))
+
+    def query(self, sql, params=None):
+        """Runs one statement; returns its rows as a `DbPool.Rows`."""
+        return DbPool.Connection.query(self, sql, params_to_variant(params))
+
+    def transaction(self):
+        """``with conn.transaction():`` BEGIN, then COMMIT, or ROLLBACK on exception."""
+        return _Transaction(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is not None and not self.is_released() and self.in_transaction():
+                try:
+                    self.rollback()
+                except GLib.Error:
+                    pass
+        finally:
+            self.release()
+        return False
+
+
+Connection = override(Connection)
+__all__.append('Connection')
+
+
+class _RunState:
+    """What a Python function run by run_async left behind, kept on the Python side:
+    a worker thread cannot hand an arbitrary Python object through a gpointer."""
+
+    __slots__ = ('value', 'exc', 'ran')
+
+    def __init__(self):
+        self.value = None
+        self.exc = None
+        self.ran = False
+
+
+# GAsyncResult -> _RunState, for run_finish. Entries are removed by run_finish; the
+# lock is held only to touch the dict.
+_run_states = {}
+_run_states_lock = threading.Lock()
+
+
+class Pool(DbPool.Pool):
+    """The pool, with Python parameters, Python run_async and ``with`` support."""
+
+    _raw_execute_async = DbPool.Pool.execute_async
+    _raw_query_async = DbPool.Pool.query_async
+    _raw_run_async = DbPool.Pool.run_async
+    _raw_run_finish = DbPool.Pool.run_finish
+
+    @classmethod
+    def new(cls, config, cancellable=None):
+        """Opens a pool (blocking). `config` is a `DbPool.PoolConfig` or a path."""
+        return DbPool.Pool.new(_as_config(config), cancellable)
+
+    @classmethod
+    def new_async(cls, config, io_priority=GLib.PRIORITY_DEFAULT, cancellable=None,
+                  callback=None, user_data=None):
+        """Opens a pool on a worker; finish with `DbPool.Pool.new_finish`."""
+        return DbPool.Pool.new_async(_as_config(config), io_priority, cancellable,
+                                     callback, user_data)
+
+    def acquire(self, access=DbPool.Access.WRITE, cancellable=None):
+        """A lease (blocking); use it as ``with pool.acquire(...) as conn:``."""
+        return DbPool.Pool.acquire(self, access, cancellable)
+
+    def execute_async(self, sql, params=None, cancellable=None, callback=None,
+                      user_data=None):
+        """Runs one statement on a worker; finish with `execute_finish`, which returns
+        ``(rows_changed, last_insert_rowid)``."""
+        return DbPool.Pool.execute_async(self, sql, params_to_variant(params),
+                                         cancellable, callback, user_data)
+
+    def query_async(self, sql, params=None, cancellable=None, callback=None,
+                    user_data=None):
+        """Runs one query on a worker; finish with `query_finish` (a `DbPool.Rows`)."""
+        return DbPool.Pool.query_async(self, sql, params_to_variant(params),
+                                       cancellable, callback, user_data)
+
+    def run_async(self, access, func, cancellable=None, callback=None, user_data=None):
+        """Runs ``func(connection, cancellable)`` on a pool worker thread with a lease
+        of kind `access`; `callback(pool, result, user_data)` runs on this thread's
+        main context, and `run_finish(result)` returns what `func` returned or raises
+        what it raised. The lease is returned after `func` returns."""
+        state = _RunState()
+
+        def trampoline(connection, func_cancellable):
+            state.ran = True
+            try:
+                state.value = func(connection, func_cancellable)
+            except BaseException as exc:  # re-raised by run_finish
+                state.exc = exc
+            return None
+
+        def done(source, result, *data):
+            with _run_states_lock:
+                _run_states[result] = state
+            if callback is not None:
+                callback(source, result, *data)
+            else:
+                with _run_states_lock:
+                    _run_states.pop(result, None)
+
+        return DbPool.Pool.run_async(self, access, trampoline, cancellable, done,
+                                     user_data)
+
+    def run_finish(self, result):
+        with _run_states_lock:
+            state = _run_states.pop(result, None)
+        try:
+            DbPool.Pool.run_finish(self, result)
+        except GLib.Error:
+            # A Python function that raised can only signal it as "no result": its
+            # own exception is the one worth seeing.
+            if state is not None and state.exc is not None:
+                raise state.exc
+            raise
+        if state is None:
+            return None
+        if state.exc is not None:
+            raise state.exc
+        return state.value
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.close()
+        return False
+
+
+def _as_config(config):
+    if isinstance(config, DbPool.PoolConfig):
+        return config
+    if isinstance(config, str) or hasattr(config, '__fspath__'):
+        import os
+        return DbPool.PoolConfig.new(os.fspath(config))
+    raise TypeError('config must be a DbPool.PoolConfig or a path, not %s'
+                    % type(config).__name__)
+
+
+Pool = override(Pool)
+__all__.append('Pool')

@@ -1,0 +1,157 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Stats from Python: the read-only properties, DbPool.PoolStats, and notify::
+signals that arrive on the main thread while a workload runs on the workers."""
+
+import collections
+import json
+import threading
+import unittest
+
+from dbpooltest import DbPool, GLib, GObject, TempDirTestCase, spin
+
+MAIN = threading.main_thread()
+
+STAT_PROPERTIES = {
+    # property name: DbPoolStats field
+    'total-connections-created': 'total_connections_created',
+    'total-connections-destroyed': 'total_connections_destroyed',
+    'active-connections': 'current_active_connections',
+    'idle-connections': 'current_idle_connections',
+    'waiting-requests': 'waiting_requests',
+    'total-requests': 'total_requests',
+    'total-wait-time-us': 'total_wait_time_us',
+    'max-wait-time-us': 'max_wait_time_us',
+    'connection-errors': 'connection_errors',
+    'timeouts': 'timeouts',
+}
+
+
+class StatsPropertyTests(TempDirTestCase):
+    def test_properties_exist_and_are_read_only(self):
+        pool = self.open_pool()
+        for name in STAT_PROPERTIES:
+            pspec = pool.find_property(name)
+            self.assertIsNotNone(pspec, name)
+            self.assertTrue(pspec.flags & GObject.ParamFlags.READABLE, name)
+            self.assertFalse(pspec.flags & GObject.ParamFlags.WRITABLE,
+                             name + ' must not be writable')
+
+    def test_properties_match_snapshot(self):
+        pool = self.open_pool()
+        with pool.acquire(DbPool.Access.WRITE) as conn:
+            conn.execute('CREATE TABLE t (x)')
+            conn.execute('INSERT INTO t VALUES (1)')
+            stats = pool.get_stats()
+            self.assertIsInstance(stats, DbPool.PoolStats)
+            self.assertEqual(stats.current_active_connections, 1)
+            self.assertEqual(pool.props.active_connections, 1)
+        for _ in range(3):
+            with pool.acquire(DbPool.Access.READ):
+                pass
+        stats = pool.get_stats()
+        for name, field in STAT_PROPERTIES.items():
+            self.assertEqual(pool.get_property(name), getattr(stats, field), name)
+        self.assertEqual(stats.current_active_connections, 0)
+        self.assertEqual(stats.total_requests, 4)
+        self.assertGreaterEqual(stats.total_connections_created, 1)
+        self.assertEqual(stats.current_idle_connections,
+                         stats.total_connections_created - stats.total_connections_destroyed)
+        self.assertEqual(stats.timeouts, 0)
+        self.assertEqual(stats.connection_errors, 0)
+        parsed = json.loads(stats.to_json())
+        self.assertEqual(parsed['total_requests'] if 'total_requests' in parsed
+                         else parsed['total-requests'], 4)
+
+
+class NotifyTests(TempDirTestCase):
+    def test_notify_on_main_thread_while_workload_runs(self):
+        pool = self.open_pool(max_connections=4)
+        with pool.acquire(DbPool.Access.WRITE) as conn:
+            conn.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)')
+
+        seen = collections.defaultdict(list)
+        handler_threads = set()
+        release = threading.Event()
+        worker_threads = set()
+
+        def on_notify(obj, pspec):
+            handler_threads.add(threading.current_thread())
+            seen[pspec.name].append(obj.get_property(pspec.name))
+            # While the first writer holds its lease and the second waits for it, both
+            # must be visible through notify:: before the writer is let go.
+            if obj.props.active_connections >= 1 and obj.props.waiting_requests >= 1:
+                release.set()
+
+        for name in STAT_PROPERTIES:
+            pool.connect('notify::' + name, on_notify)
+
+        def blocking_writer(conn, cancellable):
+            worker_threads.add(threading.current_thread())
+            conn.execute('INSERT INTO t (v) VALUES (?)', ('held',))
+            release.wait()
+            return 'first'
+
+        def second_writer(conn, cancellable):
+            worker_threads.add(threading.current_thread())
+            conn.execute('INSERT INTO t (v) VALUES (?)', ('second',))
+            return 'second'
+
+        finished = []
+
+        def done(source, result):
+            try:
+                finished.append(source.run_finish(result))
+            except Exception as exc:
+                finished.append(exc)
+
+        pool.run_async(DbPool.Access.WRITE, blocking_writer, None, done)
+        # Queue the second writer only once the first holds the write lease.
+        spin(lambda: pool.get_stats().current_active_connections >= 1)
+        pool.run_async(DbPool.Access.WRITE, second_writer, None, done)
+        # A burst of statements too, so the counters move while signals are delivered.
+        for i in range(50):
+            pool.query_async('SELECT count(*) FROM t', None, None,
+                             lambda p, r: finished.append(len(p.query_finish(r))))
+        spin(lambda: len(finished) == 52)
+
+        self.assertIn('first', finished)
+        self.assertIn('second', finished)
+        self.assertTrue(release.is_set())
+        self.assertEqual(handler_threads, {MAIN})
+        self.assertNotIn(MAIN, worker_threads)
+        self.assertTrue(any(v >= 1 for v in seen['active-connections']))
+        self.assertTrue(any(v >= 1 for v in seen['waiting-requests']))
+
+        # Once the workload is over the last notified values catch up with the pool.
+        spin(lambda: seen['total-requests'] and
+             seen['total-requests'][-1] == pool.props.total_requests and
+             seen['active-connections'][-1] == 0)
+        self.assertGreaterEqual(pool.props.total_requests, 53)
+        self.assertEqual(pool.props.active_connections, 0)
+        # Notifications are emitted on change only, never for an unchanged value twice
+        # in a row.
+        for name, values in seen.items():
+            for a, b in zip(values, values[1:]):
+                self.assertNotEqual(a, b, name)
+
+    def test_notify_on_thread_default_context_of_creator(self):
+        # A pool created with a thread-default context notifies there, not on the
+        # global default context.
+        context = GLib.MainContext.new()
+        context.push_thread_default()
+        try:
+            pool = self.open_pool()
+            contexts = []
+            pool.connect('notify::total-requests',
+                         lambda *a: contexts.append(GLib.MainContext.get_thread_default()))
+            with pool.acquire(DbPool.Access.READ):
+                pass
+            while not contexts:
+                context.iteration(True)
+        finally:
+            context.pop_thread_default()
+        self.assertEqual(contexts[0], context)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)

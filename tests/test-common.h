@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Small helpers shared by the C tests. */
+#pragma once
+
+#include <dbpool.h>
+#include <glib/gstdio.h>
+
+/* A fresh database path in a fresh directory (G_TEST_OPTION_ISOLATE_DIRS puts it under
+ * the per-test temporary home). */
+static inline char *
+test_db_path (void)
+{
+  g_autofree char *dir = NULL;
+
+  dir = g_build_filename (g_get_user_data_dir (), "dbpool-test-XXXXXX", NULL);
+  g_mkdir_with_parents (g_get_user_data_dir (), 0700);
+  g_assert_nonnull (g_mkdtemp (dir));
+  return g_build_filename (dir, "test.db", NULL);
+}
+
+static inline DbPoolConfig *
+test_config (const char *path,
+             guint       min_connections,
+             guint       max_connections)
+{
+  DbPoolConfig *config = db_pool_config_new (path);
+
+  db_pool_config_set_min_connections (config, min_connections);
+  db_pool_config_set_max_connections (config, max_connections);
+  return config;
+}
+
+static inline DbPool *
+test_pool_new (DbPoolConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  DbPool *pool = db_pool_new (config, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (pool);
+  return pool;
+}
+
+/* Iterates the thread-default context until @cond holds or @timeout_ms passes. */
+#define test_wait_until(cond, timeout_ms) \
+  G_STMT_START { \
+    gint64 _deadline = g_get_monotonic_time () + (gint64) (timeout_ms) * 1000; \
+    while (!(cond) && g_get_monotonic_time () < _deadline) \
+      g_main_context_iteration (NULL, FALSE) ? (void) 0 : g_usleep (1000); \
+    g_assert_true (cond); \
+  } G_STMT_END
+
+static inline DbPoolStats *
+test_stats (DbPool *pool)
+{
+  return db_pool_get_stats (pool);
+}
