@@ -847,17 +847,15 @@ static void
 acquire_done (DbPool   *self,
               DbWaiter *waiter)
 {
-  GTask *task = waiter->task;
+  /* The sources may hold the last references to the task, which owns @waiter. */
+  g_autoptr(GTask) task = g_object_ref (waiter->task);
 
   waiter_clear_sources (waiter);
 
   if (waiter->error != NULL)
     g_task_return_error (task, g_steal_pointer (&waiter->error));
   else if (waiter->open_slot)
-    {
-      push_job (self, acquire_open_job, g_object_ref (task));
-      return;
-    }
+    push_job (self, acquire_open_job, g_object_ref (task));
   else
     /* If the task was cancelled meanwhile, GTask drops this lease, which returns the
      * connection to the pool: a cancel racing a handoff loses nothing. */
@@ -1038,12 +1036,15 @@ static void
 op_done (DbPool   *self,
          DbWaiter *waiter)
 {
+  /* The sources may hold the last references to the task, which owns @waiter. */
+  g_autoptr(GTask) task = g_object_ref (waiter->task);
+
   waiter_clear_sources (waiter);
 
   if (waiter->error != NULL)
-    g_task_return_error (waiter->task, g_steal_pointer (&waiter->error));
+    g_task_return_error (task, g_steal_pointer (&waiter->error));
   else
-    push_job (self, op_job, g_object_ref (waiter->task));
+    push_job (self, op_job, g_object_ref (task));
 }
 
 static void
