@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A test VFS shim over the default VFS that fails chosen calls on demand.
+ * Use it with a database URI: "file:/path/db?vfs=fault". */
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+typedef enum {
+  FAULT_OPEN,
+  FAULT_READ,
+  FAULT_WRITE,
+  FAULT_SYNC,
+  FAULT_TRUNCATE,
+  FAULT_LOCK,
+  FAULT_SHM_LOCK,
+  FAULT_N_POINTS
+} FaultPoint;
+
+/* Registers the "fault" VFS (idempotent). */
+void     fault_vfs_register (void);
+
+/* Fail the @nth (1-based) call of @point from now on with @rc; if @persistent, every
+ * call after it fails too. nth = 0 disarms. */
+void     fault_vfs_arm      (FaultPoint point,
+                             guint      nth,
+                             int        rc,
+                             gboolean   persistent);
+void     fault_vfs_disarm   (void);
+
+/* Calls of @point seen since the last arm/disarm. */
+guint    fault_vfs_calls    (FaultPoint point);
+/* How many faults were injected since the last arm/disarm. */
+guint    fault_vfs_injected (void);
