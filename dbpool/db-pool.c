@@ -5,6 +5,7 @@
 #include "db-enum-types.h"
 #include "db-error-private.h"
 #include "db-pool-private.h"
+#include "db-tsan-private.h"
 
 /**
  * DbPool:
@@ -163,6 +164,7 @@ job_run (gpointer job_ptr,
 {
   DbJob *job = job_ptr;
 
+  DB_TSAN_ACQUIRE (job);
   g_private_set (&current_workers, job->workers);
   job->func (job->data);
   g_private_set (&current_workers, NULL);
@@ -181,6 +183,7 @@ push_job (DbPool    *self,
   job->workers = self->workers;
   /* Only fails if a new thread cannot be spawned when none is running; then the job
    * runs on the next free worker anyway, so nothing is lost. */
+  DB_TSAN_RELEASE (job);
   g_thread_pool_push (self->workers, job, NULL);
 }
 
@@ -362,7 +365,7 @@ open_in_slot (DbPool    *self,
   DbConn *conn = _db_conn_open (&self->settings, &local_error);
   DbBatch batch = DB_BATCH_INIT;
 
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   self->n_opening--;
   if (conn != NULL)
     {
@@ -388,7 +391,7 @@ open_in_slot (DbPool    *self,
       dispatch_locked (self, &batch);
       check_drained_locked (self, &batch);
     }
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
   finish_batch (self, &batch);
 
   if (conn == NULL)
@@ -419,10 +422,10 @@ take_grant (DbPool    *self,
     {
       DbBatch batch = DB_BATCH_INIT;
 
-      g_mutex_lock (&self->lock);
+      db_mutex_lock (&self->lock);
       self->writer_busy = FALSE;
       dispatch_locked (self, &batch);
-      g_mutex_unlock (&self->lock);
+      db_mutex_unlock (&self->lock);
       finish_batch (self, &batch);
     }
   return conn;
@@ -447,10 +450,10 @@ close_conns (DbPool *self,
   if (n == 0)
     return;
 
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   self->n_closing -= n;
   check_drained_locked (self, &batch);
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
   finish_batch (self, &batch);
 }
 
@@ -502,7 +505,7 @@ finish_batch (DbPool  *self,
 
   for (GSList *t = batch->close_tasks; t != NULL; t = t->next)
     {
-      g_task_return_boolean (t->data, TRUE);
+      db_task_return_boolean (t->data, TRUE);
       g_object_unref (t->data);
     }
   g_clear_pointer (&batch->close_tasks, g_slist_free);
@@ -533,7 +536,7 @@ _db_pool_return_conn (DbPool   *self,
   now = g_get_monotonic_time ();
   conn->last_used_us = now;
 
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   self->n_leased--;
   if (access == DB_ACCESS_WRITE)
     self->writer_busy = FALSE;
@@ -549,7 +552,7 @@ _db_pool_return_conn (DbPool   *self,
     g_queue_push_head_link (&self->idle, &conn->link);
 
   dispatch_locked (self, &batch);
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
 
   finish_batch (self, &batch);
 }
@@ -565,12 +568,12 @@ sync_waiter_cancelled (GCancellable *cancellable,
   DbPool *self = waiter->pool;
   DbBatch batch = DB_BATCH_INIT;
 
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   if (waiter->queued)
     fail_waiter_locked (self, waiter, &batch,
                         g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                              "Operation was cancelled"));
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
 }
 
 static GError *
@@ -666,7 +669,7 @@ db_pool_acquire (DbPool        *self,
     return NULL;
 
   g_cond_init (&waiter.cond);
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   if (!enqueue_locked (self, &waiter, &batch))
     {
       gulong handler_id = 0;
@@ -676,25 +679,25 @@ db_pool_acquire (DbPool        *self,
       if (cancellable != NULL)
         {
           /* The handler takes the lock (and runs at once if already cancelled). */
-          g_mutex_unlock (&self->lock);
+          db_mutex_unlock (&self->lock);
           handler_id = g_cancellable_connect (cancellable, G_CALLBACK (sync_waiter_cancelled),
                                               &waiter, NULL);
-          g_mutex_lock (&self->lock);
+          db_mutex_lock (&self->lock);
         }
 
       while (!waiter.finished)
         {
           if (deadline == 0)
-            g_cond_wait (&waiter.cond, &self->lock);
-          else if (!g_cond_wait_until (&waiter.cond, &self->lock, deadline) && !waiter.finished)
+            db_cond_wait (&waiter.cond, &self->lock);
+          else if (!db_cond_wait_until (&waiter.cond, &self->lock, deadline) && !waiter.finished)
             fail_waiter_locked (self, &waiter, &batch, timeout_error (self));
         }
-      g_mutex_unlock (&self->lock);
+      db_mutex_unlock (&self->lock);
 
       g_cancellable_disconnect (cancellable, handler_id);
     }
   else
-    g_mutex_unlock (&self->lock);
+    db_mutex_unlock (&self->lock);
   g_cond_clear (&waiter.cond);
 
   finish_batch (self, &batch);
@@ -716,12 +719,12 @@ waiter_expire (GTask  *task,
   DbPool *self = waiter->pool;
   DbBatch batch = DB_BATCH_INIT;
 
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   if (waiter->queued)
     fail_waiter_locked (self, waiter, &batch, error);
   else
     g_error_free (error);
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
 
   finish_batch (self, &batch);
   return G_SOURCE_REMOVE;
@@ -771,7 +774,7 @@ enqueue_async (DbPool       *self,
       return;
     }
 
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   finished = enqueue_locked (self, waiter, &batch);
   if (!finished)
     {
@@ -794,7 +797,7 @@ enqueue_async (DbPool       *self,
           g_source_attach (waiter->cancel_source, context);
         }
     }
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
 
   finish_batch (self, &batch);
   if (finished)
@@ -837,9 +840,9 @@ acquire_open_job (gpointer data)
   DbConn *conn = take_grant (waiter->pool, waiter, &error);
 
   if (conn == NULL)
-    g_task_return_error (task, error);
+    db_task_return_error (task, error);
   else
-    g_task_return_pointer (task, _db_connection_new_lease (waiter->pool, conn, waiter->access),
+    db_task_return_pointer (task, _db_connection_new_lease (waiter->pool, conn, waiter->access),
                            g_object_unref);
 }
 
@@ -853,13 +856,13 @@ acquire_done (DbPool   *self,
   waiter_clear_sources (waiter);
 
   if (waiter->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&waiter->error));
+    db_task_return_error (task, g_steal_pointer (&waiter->error));
   else if (waiter->open_slot)
     push_job (self, acquire_open_job, g_object_ref (task));
   else
     /* If the task was cancelled meanwhile, GTask drops this lease, which returns the
      * connection to the pool: a cancel racing a handoff loses nothing. */
-    g_task_return_pointer (task,
+    db_task_return_pointer (task,
                            _db_connection_new_lease (self, g_steal_pointer (&waiter->conn),
                                                      waiter->access),
                            g_object_unref);
@@ -915,7 +918,7 @@ db_pool_acquire_finish (DbPool        *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_acquire_async, NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return db_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -973,7 +976,7 @@ op_job (gpointer data)
   conn = take_grant (self, &op->waiter, &error);
   if (conn == NULL)
     {
-      g_task_return_error (task, error);
+      db_task_return_error (task, error);
       return;
     }
 
@@ -994,9 +997,9 @@ op_job (gpointer data)
         g_cancellable_disconnect (cancellable, handler_id);
         db_connection_release (lease);
         if (error != NULL)
-          g_task_return_error (task, error);
+          db_task_return_error (task, error);
         else
-          g_task_return_pointer (task, result, NULL);
+          db_task_return_pointer (task, result, NULL);
       }
       break;
 
@@ -1008,9 +1011,9 @@ op_job (gpointer data)
         g_cancellable_disconnect (cancellable, handler_id);
         db_connection_release (lease);
         if (error != NULL)
-          g_task_return_error (task, error);
+          db_task_return_error (task, error);
         else
-          g_task_return_int (task, changes);
+          db_task_return_int (task, changes);
       }
       break;
 
@@ -1021,9 +1024,9 @@ op_job (gpointer data)
         g_cancellable_disconnect (cancellable, handler_id);
         db_connection_release (lease);
         if (error != NULL)
-          g_task_return_error (task, error);
+          db_task_return_error (task, error);
         else
-          g_task_return_pointer (task, rows, g_object_unref);
+          db_task_return_pointer (task, rows, g_object_unref);
       }
       break;
 
@@ -1042,7 +1045,7 @@ op_done (DbPool   *self,
   waiter_clear_sources (waiter);
 
   if (waiter->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&waiter->error));
+    db_task_return_error (task, g_steal_pointer (&waiter->error));
   else
     push_job (self, op_job, g_object_ref (task));
 }
@@ -1146,7 +1149,7 @@ db_pool_run_finish (DbPool        *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_run_async, NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return db_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**
@@ -1207,7 +1210,7 @@ db_pool_execute_finish (DbPool        *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_execute_async, -1);
 
   op = g_task_get_task_data (G_TASK (result));
-  changes = g_task_propagate_int (G_TASK (result), error);
+  changes = db_task_propagate_int (G_TASK (result), error);
   if (last_insert_rowid != NULL)
     *last_insert_rowid = changes >= 0 ? op->last_insert_rowid : 0;
   return changes;
@@ -1266,7 +1269,7 @@ db_pool_query_finish (DbPool        *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_query_async, NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return db_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -1307,7 +1310,7 @@ maintenance_job (gpointer data)
       _db_conn_checkpoint (conn, SQLITE_CHECKPOINT_PASSIVE);
       healthy = conn->last_fatal_rc == 0;
 
-      g_mutex_lock (&self->lock);
+      db_mutex_lock (&self->lock);
       self->n_borrowed--;
       if (!healthy)
         {
@@ -1319,7 +1322,7 @@ maintenance_job (gpointer data)
       else
         g_queue_push_tail_link (&self->idle, &conn->link);
       dispatch_locked (self, &batch);
-      g_mutex_unlock (&self->lock);
+      db_mutex_unlock (&self->lock);
       finish_batch (self, &batch);
     }
 
@@ -1337,10 +1340,10 @@ maintain (DbPool *self)
 
   work = g_new0 (MaintenanceWork, 1);
 
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   if (self->closed)
     {
-      g_mutex_unlock (&self->lock);
+      db_mutex_unlock (&self->lock);
       g_free (work);
       return FALSE;
     }
@@ -1378,7 +1381,7 @@ maintain (DbPool *self)
       work->to_checkpoint = take_idle_locked (self, DB_ACCESS_WRITE);
       self->n_borrowed++;
     }
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
 
   if (work->to_close.length == 0 && work->to_open == 0 && work->to_checkpoint == NULL)
     {
@@ -1459,15 +1462,15 @@ db_pool_close (DbPool *self)
 
   g_return_if_fail (DB_IS_POOL (self));
 
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   begin_close_locked (self, &batch);
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
   finish_batch (self, &batch);
 
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   while (!drained_locked (self))
-    g_cond_wait (&self->drained_cond, &self->lock);
-  g_mutex_unlock (&self->lock);
+    db_cond_wait (&self->drained_cond, &self->lock);
+  db_mutex_unlock (&self->lock);
 }
 
 /**
@@ -1495,12 +1498,12 @@ db_pool_close_async (DbPool              *self,
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, db_pool_close_async);
 
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   /* Queued first, so that the drain that begin_close_locked() may reach returns it. */
   self->close_tasks = g_slist_append (self->close_tasks, g_object_ref (task));
   begin_close_locked (self, &batch);
   check_drained_locked (self, &batch);
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
   finish_batch (self, &batch);
 }
 
@@ -1520,7 +1523,7 @@ db_pool_close_finish (DbPool        *self,
   g_return_val_if_fail (DB_IS_POOL (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return db_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
@@ -1537,9 +1540,9 @@ db_pool_is_closed (DbPool *self)
 
   g_return_val_if_fail (DB_IS_POOL (self), TRUE);
 
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   closed = self->closed;
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
   return closed;
 }
 
@@ -1550,12 +1553,12 @@ void
 _db_pool_snapshot_stats (DbPool      *self,
                          DbPoolStats *out)
 {
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   *out = self->stats;
   out->current_active_connections = self->n_leased;
   out->current_idle_connections = self->idle.length;
   out->waiting_requests = self->waiters.length;
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
 }
 
 /**
@@ -1611,10 +1614,10 @@ open_initial (DbPool        *self,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
 
-      g_mutex_lock (&self->lock);
+      db_mutex_lock (&self->lock);
       self->n_open++;
       self->n_opening++;
-      g_mutex_unlock (&self->lock);
+      db_mutex_unlock (&self->lock);
 
       if (open_in_slot (self, FALSE, error) == NULL && error != NULL && *error != NULL)
         return FALSE;
@@ -1660,9 +1663,9 @@ init_async_job (gpointer data)
   GError *error = NULL;
 
   if (db_pool_initable_init (g_task_get_source_object (task), g_task_get_cancellable (task), &error))
-    g_task_return_boolean (task, TRUE);
+    db_task_return_boolean (task, TRUE);
   else
-    g_task_return_error (task, error);
+    db_task_return_error (task, error);
 }
 
 static void
@@ -1687,7 +1690,7 @@ db_pool_init_finish (GAsyncInitable  *initable,
 {
   g_return_val_if_fail (g_task_is_valid (result, initable), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return db_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -1819,9 +1822,9 @@ db_pool_dispose (GObject *object)
 
   /* Nothing holds a lease or a job now (both keep the pool alive): close in place. */
   self->disposing = TRUE;
-  g_mutex_lock (&self->lock);
+  db_mutex_lock (&self->lock);
   begin_close_locked (self, &batch);
-  g_mutex_unlock (&self->lock);
+  db_mutex_unlock (&self->lock);
   finish_batch (self, &batch);
 
   g_clear_pointer (&self->notifier, _db_pool_notifier_free);
