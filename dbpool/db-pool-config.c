@@ -362,7 +362,7 @@ db_pool_config_init (DbPoolConfig *self)
 
 /**
  * db_pool_config_new:
- * @path: (type filename) (nullable): the database file
+ * @path: (nullable): the database file
  *
  * Creates a config with the default values for @path.
  *
@@ -376,7 +376,7 @@ db_pool_config_new (const char *path)
 
 /**
  * db_pool_config_new_high_performance:
- * @path: (type filename) (nullable): the database file
+ * @path: (nullable): the database file
  *
  * Creates a config for a busy server-like process: 5 to 50 connections, acquires
  * that fail fast (1 second) and idle connections closed after 2 minutes.
@@ -398,7 +398,7 @@ db_pool_config_new_high_performance (const char *path)
 
 /**
  * db_pool_config_new_memory_efficient:
- * @path: (type filename) (nullable): the database file
+ * @path: (nullable): the database file
  *
  * Creates a config for a small footprint: 1 to 5 connections, patient acquires
  * (10 seconds) and idle connections kept for 10 minutes instead of being reopened.
@@ -621,7 +621,7 @@ db_pool_config_set_##field (DbPoolConfig *self,                                 
  *
  * Gets [property@DbPool.PoolConfig:path].
  *
- * Returns: (type filename) (nullable): the database file
+ * Returns: (nullable): the database file
  */
 const char *
 db_pool_config_get_path (DbPoolConfig *self)
@@ -634,7 +634,7 @@ db_pool_config_get_path (DbPoolConfig *self)
 /**
  * db_pool_config_set_path:
  * @self: a config
- * @path: (type filename) (nullable): the database file
+ * @path: (nullable): the database file
  *
  * Sets [property@DbPool.PoolConfig:path].
  */

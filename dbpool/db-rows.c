@@ -207,29 +207,54 @@ cell_data (DbRows     *self,
   return (const char *) self->arena->data + cell->v.offset;
 }
 
-#define CHECK_CELL(self, row, column, val)                    \
-  G_STMT_START {                                              \
-    g_return_val_if_fail (DB_IS_ROWS (self), (val));          \
-    g_return_val_if_fail ((row) < (self)->n_rows, (val));     \
-    g_return_val_if_fail ((column) < (self)->n_columns, (val)); \
+/* A macro rather than a function so that criticals name the public function; the
+ * arguments are always plain variables, left unparenthesized to keep the message
+ * readable ("row < self->n_rows"). */
+#define CHECK_CELL(self, row, column, val)              \
+  G_STMT_START {                                        \
+    g_return_val_if_fail (DB_IS_ROWS (self), val);      \
+    g_return_val_if_fail (row < self->n_rows, val);     \
+    g_return_val_if_fail (column < self->n_columns, val); \
   } G_STMT_END
 
 /* SQLite renders reals with 15 significant digits and always marks them as reals
- * ("1.0", not "1"); so do we, so that get_string() agrees with CAST(x AS TEXT). */
+ * ("1.0", "1.0e+20", "Inf"); so do we, so that get_string() agrees with
+ * CAST(x AS TEXT). */
 static char *
 render_double (double d)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  const char *e;
+
+  if (isinf (d))
+    return g_strdup (d > 0 ? "Inf" : "-Inf");
+  if (d == 0.0)
+    return g_strdup ("0.0");   /* also for -0.0, as SQLite */
 
   g_ascii_formatd (buf, sizeof buf, "%.15g", d);
-  if (isfinite (d) && strpbrk (buf, ".eE") == NULL)
+  if (strchr (buf, '.') != NULL)
+    return g_strdup (buf);
+  e = strchr (buf, 'e');
+  if (e == NULL)
     return g_strconcat (buf, ".0", NULL);
-  return g_strdup (buf);
+  return g_strdup_printf ("%.*s.0%s", (int) (e - buf), buf, e);
 }
 
+/* sqlite3_column_double() on text: a decimal number (leading part), else 0. Unlike
+ * g_ascii_strtod(), SQLite knows no hexadecimal, "inf" or "nan". */
 static double
 text_to_double (const char *text)
 {
+  const char *p = text;
+
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p == '+' || *p == '-')
+    p++;
+  if (!g_ascii_isdigit (*p) && !(*p == '.' && g_ascii_isdigit (p[1])))
+    return 0.0;
+  if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+    return 0.0;
   return g_ascii_strtod (text, NULL);
 }
 
@@ -246,16 +271,12 @@ double_to_int64 (double d)
   return (gint64) d;
 }
 
+/* sqlite3_column_int64() on text takes the leading integer and ignores the rest:
+ * "1.9" is 1 and "1e3" is 1. Out-of-range values saturate. */
 static gint64
 text_to_int64 (const char *text)
 {
-  char *end = NULL;
-  gint64 n = g_ascii_strtoll (text, &end, 10);
-
-  /* "1.5" and "1e3" are numbers to SQLite too; only then is the real parse needed. */
-  if (end != NULL && (*end == '.' || *end == 'e' || *end == 'E'))
-    return double_to_int64 (text_to_double (text));
-  return n;
+  return g_ascii_strtoll (text, NULL, 10);
 }
 
 /**
@@ -367,8 +388,9 @@ db_rows_is_null (DbRows *self,
  * @column: a column index
  *
  * Gets a value as an integer, converted as `sqlite3_column_int64()` would: reals are
- * truncated toward zero (saturating at the #gint64 limits), text is parsed as a
- * number (its leading numeric part, 0 if there is none), and `NULL` is 0.
+ * truncated toward zero (saturating at the #gint64 limits), text and blobs are read
+ * for their leading decimal integer (`"12abc"` is 12, `"1.9"` is 1, `"x"` is 0),
+ * and `NULL` is 0.
  *
  * Returns: the value as an integer
  */
@@ -404,7 +426,8 @@ db_rows_get_int64 (DbRows *self,
  * @column: a column index
  *
  * Gets a value as a floating-point number, converted as `sqlite3_column_double()`
- * would: text is parsed as a number (0.0 if it is not one) and `NULL` is 0.0.
+ * would: text and blobs are read for their leading decimal number (`"1.5x"` is 1.5,
+ * `"x"` is 0.0) and `NULL` is 0.0.
  *
  * Returns: the value as a double
  */
@@ -549,10 +572,15 @@ db_rows_get_bytes (DbRows *self,
  *
  * Gets a value with its SQLite type: @value is initialized to %G_TYPE_INT64 for
  * integers, %G_TYPE_DOUBLE for reals, %G_TYPE_STRING for text (a copy) and
- * %G_TYPE_BYTES for blobs. For `NULL`, @value is left unset and %FALSE is returned.
- * Unset a filled @value with g_value_unset() when done.
+ * %G_TYPE_BYTES for blobs.
  *
- * Returns: %TRUE if @value was set, %FALSE if the value is `NULL`
+ * For `NULL`, %FALSE is returned and @value holds a %NULL %G_TYPE_POINTER: an
+ * initialized value rather than an unset one, because language bindings cannot
+ * convert an unset #GValue (Python then sees `(False, None)`, JavaScript
+ * `[false, null]`). Either way, g_value_unset() @value when done, or declare it
+ * with `g_auto(GValue)`.
+ *
+ * Returns: %TRUE if @value holds the value, %FALSE if the value is `NULL`
  */
 gboolean
 db_rows_get_value (DbRows *self,
@@ -587,6 +615,7 @@ db_rows_get_value (DbRows *self,
       return TRUE;
     case SQLITE_NULL:
     default:
+      g_value_init (value, G_TYPE_POINTER);   /* holding NULL; see above */
       return FALSE;
     }
 }
