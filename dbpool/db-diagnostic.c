@@ -170,7 +170,7 @@ db_diagnostic_class_init (DbDiagnosticClass *klass)
     g_param_spec_string ("message", NULL, NULL, "", flags);
 
   /**
-   * DbDiagnostic:source: (nullable)
+   * DbDiagnostic:source:
    *
    * The tool that produced the diagnostic ("clang-tidy", "pyflakes", ...), or
    * %NULL when the server did not say.
@@ -179,7 +179,7 @@ db_diagnostic_class_init (DbDiagnosticClass *klass)
     g_param_spec_string ("source", NULL, NULL, NULL, flags);
 
   /**
-   * DbDiagnostic:code: (nullable)
+   * DbDiagnostic:code:
    *
    * The diagnostic's code, or %NULL. LSP allows a string or an integer; integer
    * codes are kept as their decimal text ("42").

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
 #include <json-glib/json-glib.h>
 
 #include "db-lsp-parse-private.h"
@@ -97,13 +99,21 @@ describe_node (JsonNode *node)
 
   type = json_node_get_value_type (node);
   if (type == G_TYPE_STRING)
-    return g_strdup ("a string");
+    return g_strdup (json_node_get_string (node)[0] ? "a string" : "an empty string");
   if (type == G_TYPE_BOOLEAN)
     return g_strdup (json_node_get_boolean (node) ? "true" : "false");
   if (type == G_TYPE_INT64)
     return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
   if (type == G_TYPE_DOUBLE)
-    return g_strdup_printf ("%g", json_node_get_double (node));
+    {
+      char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+      /* "1.0" must not read as the integer 1 it was refused for being. */
+      g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node));
+      if (strpbrk (buffer, ".eEn") == NULL)
+        return g_strdup_printf ("the number %s.0", buffer);
+      return g_strdup_printf ("the number %s", buffer);
+    }
   return g_strdup (g_type_name (type));
 }
 

@@ -12,4 +12,8 @@
 # include "db-connection.h"
 # include "db-pool.h"
 /* HistoryStorage */
+# include "db-history-config.h"
+# include "db-diagnostic.h"
+# include "db-diagnostic-snapshot.h"
+# include "db-history-storage.h"
 #undef DBPOOL_INSIDE

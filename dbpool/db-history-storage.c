@@ -1,0 +1,1393 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "db-history-storage.h"
+#include "db-history-private.h"
+
+/**
+ * DbHistoryStorage:
+ *
+ * A history of LSP diagnostics in an SQLite database, recorded and queried
+ * concurrently through a [class@DbPool.Pool].
+ *
+ * An LSP bridge hands every `textDocument/publishDiagnostics` message to
+ * [method@DbPool.HistoryStorage.record_lsp_json_async] (or builds a
+ * [class@DbPool.DiagnosticSnapshot] and records it) from wherever it arrives, and
+ * reads the history back while recording goes on: a file's history, its latest
+ * snapshot, the latest snapshot of every file, and severity trends.
+ *
+ * Each snapshot is written with all its diagnostics in one write transaction.
+ * Parsing LSP JSON happens on a worker thread, SQL runs on the pool's workers,
+ * and every callback runs on the thread-default main context of the caller.
+ *
+ * Old history is removed by [method@DbPool.HistoryStorage.cleanup_async]
+ * according to [property@DbPool.HistoryConfig:retention-days] and
+ * [property@DbPool.HistoryConfig:max-snapshots-per-file], and automatically every
+ * [property@DbPool.HistoryConfig:auto-cleanup-interval-s] seconds by a timer on
+ * the main context that was thread-default when the storage was created. The
+ * timer does not keep the storage alive.
+ *
+ * The database schema is versioned with `PRAGMA user_version`; a database written
+ * by an older release is upgraded when the storage is created.
+ */
+
+struct _DbHistoryStorage
+{
+  GObject           parent_instance;
+
+  DbHistoryConfig  *config;           /* a private copy */
+  DbPool           *pool;
+  GMainContext     *owner_context;
+  GSource          *cleanup_source;
+  gboolean          auto_cleanup_running;   /* owner context only */
+
+  GMutex            write_lock;
+  GQueue            write_queue;            /* of GTask, under write_lock */
+  gboolean          writer_active;          /* a drainer runs; under write_lock */
+  GThreadPool      *writer;                 /* one thread: the drainer */
+};
+
+static void drain_thread                                 (gpointer             data,
+                                                          gpointer             user_data);
+static void db_history_storage_initable_iface_init       (GInitableIface      *iface);
+static void db_history_storage_async_initable_iface_init (GAsyncInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (DbHistoryStorage, db_history_storage, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
+                                                      db_history_storage_initable_iface_init)
+                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE,
+                                                      db_history_storage_async_initable_iface_init))
+
+enum {
+  PROP_0,
+  PROP_CONFIG,
+  PROP_POOL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  AUTO_CLEANUP_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* Auto-cleanup */
+
+static void
+auto_cleanup_done (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  DbHistoryStorage *self = DB_HISTORY_STORAGE (object);
+  g_autoptr(GError) error = NULL;
+  guint removed;
+
+  self->auto_cleanup_running = FALSE;
+  removed = db_history_storage_cleanup_finish (self, result, &error);
+  if (error != NULL)
+    {
+      /* A closed pool means the application is shutting down: nothing to report. */
+      if (!g_error_matches (error, DB_POOL_ERROR, DB_POOL_ERROR_CLOSED))
+        g_warning ("Automatic history cleanup failed: %s", error->message);
+      return;
+    }
+
+  g_signal_emit (self, signals[AUTO_CLEANUP_FINISHED], 0, removed);
+}
+
+static gboolean
+auto_cleanup_tick (gpointer user_data)
+{
+  GWeakRef *weak_self = user_data;
+  g_autoptr(DbHistoryStorage) self = g_weak_ref_get (weak_self);
+
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+
+  /* A cleanup slower than the interval is not stacked up behind itself. */
+  if (!self->auto_cleanup_running)
+    {
+      self->auto_cleanup_running = TRUE;
+      /* Whoever iterates the owner context need not have made it thread-default;
+       * the completion must come back here all the same. */
+      g_main_context_push_thread_default (self->owner_context);
+      db_history_storage_cleanup_async (self, NULL, auto_cleanup_done, NULL);
+      g_main_context_pop_thread_default (self->owner_context);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+weak_ref_free (gpointer data)
+{
+  GWeakRef *weak_ref = data;
+
+  g_weak_ref_clear (weak_ref);
+  g_free (weak_ref);
+}
+
+static void
+start_auto_cleanup (DbHistoryStorage *self)
+{
+  guint interval = db_history_config_get_auto_cleanup_interval_s (self->config);
+  GWeakRef *weak_self;
+
+  if (interval == 0)
+    return;
+
+  weak_self = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (weak_self, self);
+
+  self->cleanup_source = g_timeout_source_new_seconds (interval);
+  g_source_set_static_name (self->cleanup_source, "[dbpool] history auto-cleanup");
+  g_source_set_callback (self->cleanup_source, auto_cleanup_tick, weak_self, weak_ref_free);
+  g_source_attach (self->cleanup_source, self->owner_context);
+}
+
+/* GObject */
+
+static void
+db_history_storage_dispose (GObject *object)
+{
+  DbHistoryStorage *self = DB_HISTORY_STORAGE (object);
+
+  if (self->cleanup_source != NULL)
+    {
+      g_source_destroy (self->cleanup_source);
+      g_clear_pointer (&self->cleanup_source, g_source_unref);
+    }
+  g_clear_object (&self->pool);
+
+  G_OBJECT_CLASS (db_history_storage_parent_class)->dispose (object);
+}
+
+static void
+db_history_storage_finalize (GObject *object)
+{
+  DbHistoryStorage *self = DB_HISTORY_STORAGE (object);
+
+  g_clear_object (&self->config);
+  g_clear_pointer (&self->owner_context, g_main_context_unref);
+  /* Every queued record's task holds the storage, so the queue is empty here. */
+  g_assert (g_queue_is_empty (&self->write_queue));
+  /* Possibly on the writer thread itself, dropping the drainer's reference: do not
+   * wait for it. */
+  g_thread_pool_free (self->writer, FALSE, FALSE);
+  g_mutex_clear (&self->write_lock);
+
+  G_OBJECT_CLASS (db_history_storage_parent_class)->finalize (object);
+}
+
+static void
+db_history_storage_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  DbHistoryStorage *self = DB_HISTORY_STORAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONFIG:
+      g_value_set_object (value, self->config);
+      break;
+    case PROP_POOL:
+      g_value_set_object (value, self->pool);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+db_history_storage_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  DbHistoryStorage *self = DB_HISTORY_STORAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONFIG:
+      {
+        DbHistoryConfig *config = g_value_get_object (value);
+
+        /* A copy, so later edits to the caller's object change nothing here. */
+        g_clear_object (&self->config);
+        self->config = config ? db_history_config_copy (config) : NULL;
+      }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+db_history_storage_class_init (DbHistoryStorageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = db_history_storage_dispose;
+  object_class->finalize = db_history_storage_finalize;
+  object_class->get_property = db_history_storage_get_property;
+  object_class->set_property = db_history_storage_set_property;
+
+  /**
+   * DbHistoryStorage:config:
+   *
+   * The storage's settings: a copy of the config it was created with.
+   */
+  properties[PROP_CONFIG] =
+    g_param_spec_object ("config", NULL, NULL, DB_TYPE_HISTORY_CONFIG,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * DbHistoryStorage:pool:
+   *
+   * The connection pool underneath, for its statistics or for queries of your own.
+   */
+  properties[PROP_POOL] =
+    g_param_spec_object ("pool", NULL, NULL, DB_TYPE_POOL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * DbHistoryStorage::auto-cleanup-finished:
+   * @self: the storage
+   * @removed: how many snapshots were removed
+   *
+   * Emitted on the storage's owner main context after each automatic cleanup
+   * (see [property@DbPool.HistoryConfig:auto-cleanup-interval-s]) that succeeded.
+   */
+  signals[AUTO_CLEANUP_FINISHED] =
+    g_signal_new ("auto-cleanup-finished",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+db_history_storage_init (DbHistoryStorage *self)
+{
+  self->owner_context = g_main_context_ref_thread_default ();
+  g_mutex_init (&self->write_lock);
+  g_queue_init (&self->write_queue);
+  /* Cannot fail for a non-exclusive pool. */
+  self->writer = g_thread_pool_new (drain_thread, NULL, 1, FALSE, NULL);
+}
+
+/* Initialization */
+
+static gboolean
+check_config (DbHistoryStorage  *self,
+              GError           **error)
+{
+  if (self->config == NULL)
+    {
+      g_set_error_literal (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                           "A history storage needs a DbHistoryConfig");
+      return FALSE;
+    }
+  return db_history_config_validate (self->config, error);
+}
+
+static gboolean
+db_history_storage_initable_init (GInitable     *initable,
+                                  GCancellable  *cancellable,
+                                  GError       **error)
+{
+  DbHistoryStorage *self = DB_HISTORY_STORAGE (initable);
+  g_autoptr(DbPoolConfig) pool_config = NULL;
+  g_autoptr(DbConnection) conn = NULL;
+  gboolean ok;
+
+  if (!check_config (self, error))
+    return FALSE;
+
+  pool_config = _db_history_config_to_pool_config (self->config);
+  self->pool = db_pool_new (pool_config, cancellable, error);
+  if (self->pool == NULL)
+    return FALSE;
+
+  /* Blocking is what the synchronous constructor is for. */
+  conn = db_pool_acquire (self->pool, DB_ACCESS_WRITE, cancellable, error);
+  if (conn == NULL)
+    return FALSE;
+  ok = _db_history_migrate (conn, error);
+  db_connection_release (conn);
+  if (!ok)
+    return FALSE;
+
+  start_auto_cleanup (self);
+  return TRUE;
+}
+
+static void
+db_history_storage_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = db_history_storage_initable_init;
+}
+
+static gpointer
+migrate_job (DbConnection  *conn,
+             gpointer       user_data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  /* Any non-NULL pointer means success to db_pool_run_finish(). */
+  return _db_history_migrate (conn, error) ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+static void
+migrate_done (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DbHistoryStorage *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (db_pool_run_finish (DB_POOL (object), result, &error) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  start_auto_cleanup (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+pool_ready (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DbHistoryStorage *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+
+  self->pool = db_pool_new_finish (result, &error);
+  if (self->pool == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  db_pool_run_async (self->pool, DB_ACCESS_WRITE, migrate_job, NULL, NULL,
+                     cancellable, migrate_done, g_steal_pointer (&task));
+}
+
+static void
+db_history_storage_init_async (GAsyncInitable      *initable,
+                               int                  io_priority,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  DbHistoryStorage *self = DB_HISTORY_STORAGE (initable);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(DbPoolConfig) pool_config = NULL;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, db_history_storage_init_async);
+  g_task_set_priority (task, io_priority);
+
+  if (!check_config (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  pool_config = _db_history_config_to_pool_config (self->config);
+  db_pool_new_async (pool_config, io_priority, cancellable, pool_ready, g_steal_pointer (&task));
+}
+
+static gboolean
+db_history_storage_init_finish (GAsyncInitable  *initable,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, initable), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+db_history_storage_async_initable_iface_init (GAsyncInitableIface *iface)
+{
+  iface->init_async = db_history_storage_init_async;
+  iface->init_finish = db_history_storage_init_finish;
+}
+
+/**
+ * db_history_storage_new:
+ * @config: the settings
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Opens (creating or upgrading as needed) the history database of @config and
+ * starts its pool, blocking until done. Use
+ * [func@DbPool.HistoryStorage.new_async] from a UI thread.
+ *
+ * Returns: (transfer full): a new storage, or %NULL with @error set: an invalid
+ *   config is %DB_POOL_ERROR_INVALID_CONFIG; a database from a newer release
+ *   is %DB_POOL_ERROR_FAILED
+ */
+DbHistoryStorage *
+db_history_storage_new (DbHistoryConfig  *config,
+                        GCancellable     *cancellable,
+                        GError          **error)
+{
+  g_return_val_if_fail (DB_IS_HISTORY_CONFIG (config), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_initable_new (DB_TYPE_HISTORY_STORAGE, cancellable, error,
+                         "config", config, NULL);
+}
+
+/**
+ * db_history_storage_new_async:
+ * @config: the settings
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Creates a storage like [ctor@DbPool.HistoryStorage.new] without blocking: the
+ * database is opened and upgraded on the pool's workers.
+ */
+void
+db_history_storage_new_async (DbHistoryConfig     *config,
+                              int                  io_priority,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (DB_IS_HISTORY_CONFIG (config));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  g_async_initable_new_async (DB_TYPE_HISTORY_STORAGE, io_priority, cancellable,
+                              callback, user_data, "config", config, NULL);
+}
+
+/**
+ * db_history_storage_new_finish:
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [func@DbPool.HistoryStorage.new_async].
+ *
+ * Returns: (transfer full): the storage, or %NULL with @error set
+ */
+DbHistoryStorage *
+db_history_storage_new_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_autoptr(GObject) source = NULL;
+  GObject *object;
+
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  source = g_async_result_get_source_object (result);
+  object = g_async_initable_new_finish (G_ASYNC_INITABLE (source), result, error);
+  return object ? DB_HISTORY_STORAGE (object) : NULL;
+}
+
+/**
+ * db_history_storage_get_pool:
+ * @self: a storage
+ *
+ * Returns: (transfer none): the storage's connection pool
+ */
+DbPool *
+db_history_storage_get_pool (DbHistoryStorage *self)
+{
+  g_return_val_if_fail (DB_IS_HISTORY_STORAGE (self), NULL);
+  return self->pool;
+}
+
+/**
+ * db_history_storage_get_config:
+ * @self: a storage
+ *
+ * Returns: (transfer none): the storage's copy of its config; do not modify it
+ */
+DbHistoryConfig *
+db_history_storage_get_config (DbHistoryStorage *self)
+{
+  g_return_val_if_fail (DB_IS_HISTORY_STORAGE (self), NULL);
+  return self->config;
+}
+
+/* Operations. Each is a GTask of ours wrapping a db_pool_run_async() job, so that
+ * results are typed and the storage stays alive while its work is in flight. */
+
+/* The job's result, or NULL after returning the job's error on @task. */
+static gpointer
+finish_job (GTask        *task,
+            DbPool       *pool,
+            GAsyncResult *result)
+{
+  GError *error = NULL;
+  gpointer value = db_pool_run_finish (pool, result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  return value;
+}
+
+/* Recording
+ *
+ * Records go through one write queue per storage. A single drainer at a time takes
+ * the pool's write lease and writes queued snapshots back to back, one transaction
+ * each, so a burst of messages costs one lease hand-off rather than one per message
+ * and never waits out connection-timeout-secs in the pool's queue behind itself.
+ * The drainer gives the lease back after a short slice so that other writers (a
+ * cleanup, the application's own) get their turn in the pool's FIFO order.
+ *
+ * Parsing LSP JSON runs on worker threads beside the drainer, so several producers'
+ * messages are parsed while another snapshot is being written. Results are returned
+ * from the workers; GTask delivers them on each caller's own main context. */
+
+#define DRAIN_SLICE_SNAPSHOTS 64
+#define DRAIN_SLICE_US        (20 * 1000)
+
+typedef struct
+{
+  DbSnapshotRecord     *record;
+  char                 *json;        /* record_lsp_json: parsed on a worker */
+  gint64                timestamp_us;
+  DbDiagnosticSnapshot *snapshot;    /* record_snapshot: gets its id in finish */
+} RecordData;
+
+static void
+record_data_free (gpointer data)
+{
+  RecordData *rd = data;
+
+  _db_snapshot_record_free (rd->record);
+  g_free (rd->json);
+  g_clear_object (&rd->snapshot);
+  g_free (rd);
+}
+
+static void
+fail_queued_writes (DbHistoryStorage *self,
+                    const GError     *error)
+{
+  GQueue failed = G_QUEUE_INIT;
+  GTask *task;
+
+  g_mutex_lock (&self->write_lock);
+  failed = self->write_queue;
+  g_queue_init (&self->write_queue);
+  self->writer_active = FALSE;
+  g_mutex_unlock (&self->write_lock);
+
+  while ((task = g_queue_pop_head (&failed)) != NULL)
+    {
+      g_task_return_error (task, g_error_copy (error));
+      g_object_unref (task);
+    }
+}
+
+/* The next queued record, or NULL after marking the drainer gone (under the same
+ * lock, so a record queued right after starts a new drainer). */
+static GTask *
+next_queued_write (DbHistoryStorage *self)
+{
+  GTask *task;
+
+  g_mutex_lock (&self->write_lock);
+  task = g_queue_pop_head (&self->write_queue);
+  if (task == NULL)
+    self->writer_active = FALSE;
+  g_mutex_unlock (&self->write_lock);
+
+  return task;
+}
+
+static void
+write_one (DbConnection *conn,
+           GTask        *task)
+{
+  RecordData *rd = g_task_get_task_data (task);
+  GError *error = NULL;
+  gint64 id;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  id = _db_history_write_snapshot (conn, rd->record, &error);
+  if (id == 0)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_memdup2 (&id, sizeof id), g_free);
+}
+
+/* Runs on a worker thread: a blocking acquire is what the pool offers code that is
+ * already off the main thread, and it needs no main context to come back to. */
+static void
+drain_thread (gpointer data,
+              gpointer user_data)
+{
+  g_autoptr(DbHistoryStorage) self = data;
+  gboolean active = TRUE;
+
+  while (active)
+    {
+      g_autoptr(DbConnection) conn = NULL;
+      g_autoptr(GError) error = NULL;
+      gint64 slice_end;
+
+      conn = db_pool_acquire (self->pool, DB_ACCESS_WRITE, NULL, &error);
+      if (conn == NULL)
+        {
+          fail_queued_writes (self, error);
+          break;
+        }
+
+      slice_end = g_get_monotonic_time () + DRAIN_SLICE_US;
+      for (guint written = 0;
+           written < DRAIN_SLICE_SNAPSHOTS && g_get_monotonic_time () < slice_end;
+           written++)
+        {
+          GTask *task = next_queued_write (self);
+
+          if (task == NULL)
+            {
+              /* next_queued_write() retired this drainer. */
+              active = FALSE;
+              break;
+            }
+          write_one (conn, task);
+          g_object_unref (task);
+        }
+      /* At the end of a slice the lease goes back, and the next acquire queues
+       * behind the other writers. */
+      db_connection_release (conn);
+    }
+}
+
+/* Takes @task (a record whose RecordData holds the parsed record). */
+static void
+queue_write (DbHistoryStorage *self,
+             GTask            *task)
+{
+  gboolean start;
+
+  g_mutex_lock (&self->write_lock);
+  g_queue_push_tail (&self->write_queue, task);
+  start = !self->writer_active;
+  self->writer_active = TRUE;
+  g_mutex_unlock (&self->write_lock);
+
+  /* The writer thread is the storage's own, so the drainer never waits behind
+   * parsing (or the application's) work in a shared pool. It holds the storage
+   * while it runs. */
+  if (start)
+    g_thread_pool_push (self->writer, g_object_ref (self), NULL);
+}
+
+static gint64
+record_finish (DbHistoryStorage  *self,
+               GAsyncResult      *result,
+               gpointer           source_tag,
+               GError           **error)
+{
+  g_autofree gint64 *id = NULL;
+  RecordData *rd;
+
+  g_return_val_if_fail (DB_IS_HISTORY_STORAGE (self), 0);
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  id = g_task_propagate_pointer (G_TASK (result), error);
+  if (id == NULL)
+    return 0;
+
+  /* Here, on the caller's thread, rather than on the worker that wrote it. */
+  rd = g_task_get_task_data (G_TASK (result));
+  if (rd != NULL && rd->snapshot != NULL)
+    _db_diagnostic_snapshot_set_id (rd->snapshot, *id);
+  return *id;
+}
+
+static DbSnapshotRecord *
+record_from_snapshot (DbDiagnosticSnapshot *snapshot)
+{
+  GListModel *diagnostics = db_diagnostic_snapshot_get_diagnostics (snapshot);
+  guint n = g_list_model_get_n_items (diagnostics);
+  DbSnapshotRecord *record;
+
+  record = _db_snapshot_record_new (db_diagnostic_snapshot_get_file_uri (snapshot),
+                                    db_diagnostic_snapshot_get_timestamp_us (snapshot),
+                                    db_diagnostic_snapshot_get_version (snapshot));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DbDiagnostic) d = g_list_model_get_item (diagnostics, i);
+
+      _db_snapshot_record_add (record,
+                               db_diagnostic_get_severity (d),
+                               db_diagnostic_get_message (d),
+                               db_diagnostic_get_source (d),
+                               db_diagnostic_get_code (d),
+                               db_diagnostic_get_start_line (d),
+                               db_diagnostic_get_start_character (d),
+                               db_diagnostic_get_end_line (d),
+                               db_diagnostic_get_end_character (d));
+    }
+  return record;
+}
+
+/**
+ * db_history_storage_record_snapshot_async:
+ * @self: a storage
+ * @snapshot: the snapshot to store
+ * @cancellable: (nullable): a cancellable; it stops a snapshot that is still
+ *   queued, not one being written
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Stores @snapshot and all its diagnostics in one transaction. The snapshot's
+ * contents are copied when this is called; on success
+ * [method@DbPool.HistoryStorage.record_snapshot_finish] sets its
+ * [property@DbPool.DiagnosticSnapshot:id].
+ *
+ * A snapshot whose [property@DbPool.DiagnosticSnapshot:file-uri] is unset or
+ * empty fails with %DB_POOL_ERROR_INVALID_INPUT. A snapshot that was loaded
+ * without its diagnostics (see
+ * [property@DbPool.DiagnosticSnapshot:diagnostics-loaded]) is refused the same
+ * way, since its counts could not be stored truthfully.
+ */
+void
+db_history_storage_record_snapshot_async (DbHistoryStorage     *self,
+                                          DbDiagnosticSnapshot *snapshot,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  const char *uri;
+  RecordData *rd;
+
+  g_return_if_fail (DB_IS_HISTORY_STORAGE (self));
+  g_return_if_fail (DB_IS_DIAGNOSTIC_SNAPSHOT (snapshot));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, db_history_storage_record_snapshot_async);
+
+  uri = db_diagnostic_snapshot_get_file_uri (snapshot);
+  if (uri == NULL || uri[0] == '\0')
+    {
+      g_task_return_new_error (task, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT,
+                               "Invalid snapshot: “file-uri” must be a non-empty string");
+      return;
+    }
+  if (!db_diagnostic_snapshot_get_diagnostics_loaded (snapshot))
+    {
+      g_task_return_new_error (task, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT,
+                               "Invalid snapshot: it is a summary without its diagnostics "
+                               "(“diagnostics-loaded” is false)");
+      return;
+    }
+
+  rd = g_new0 (RecordData, 1);
+  rd->record = record_from_snapshot (snapshot);
+  rd->snapshot = g_object_ref (snapshot);
+  g_task_set_task_data (task, rd, record_data_free);
+
+  queue_write (self, g_steal_pointer (&task));
+}
+
+/**
+ * db_history_storage_record_snapshot_finish:
+ * @self: a storage
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.HistoryStorage.record_snapshot_async] and sets the
+ * recorded snapshot's [property@DbPool.DiagnosticSnapshot:id].
+ *
+ * Returns: the new snapshot's id, or 0 with @error set
+ */
+gint64
+db_history_storage_record_snapshot_finish (DbHistoryStorage  *self,
+                                           GAsyncResult      *result,
+                                           GError           **error)
+{
+  return record_finish (self, result, db_history_storage_record_snapshot_async, error);
+}
+
+/* Runs on a worker thread; @task_data is the caller's task (a reference). */
+static void
+parse_thread (GTask        *parse_task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  GTask *task = task_data;
+  RecordData *rd = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  g_task_return_boolean (parse_task, TRUE);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  rd->record = _db_lsp_parse_publish_diagnostics (rd->json, -1, rd->timestamp_us, &error);
+  g_clear_pointer (&rd->json, g_free);
+  if (rd->record == NULL)
+    g_task_return_error (task, error);
+  else
+    queue_write (source_object, g_object_ref (task));
+}
+
+/**
+ * db_history_storage_record_lsp_json_async:
+ * @self: a storage
+ * @json: one LSP `textDocument/publishDiagnostics` message: the whole JSON-RPC
+ *   notification or just its `params` object
+ * @cancellable: (nullable): a cancellable; it stops a message that is still being
+ *   parsed or queued, not one being written
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Parses @json on a worker thread and stores it as one snapshot, stamped with the
+ * time of this call, with all its diagnostics in one transaction.
+ *
+ * `uri` and `diagnostics` are required; an empty `diagnostics` array records that
+ * the file is clean. `version` is optional. Each diagnostic needs a `range` of
+ * non-negative integer positions and a string `message`; `severity` (1 to 4) may be
+ * left out, and then counts as an error, as most clients read it; `code` may be a
+ * string or an integer (stored as its decimal text); `source`, `codeDescription`,
+ * `tags` and `relatedInformation` are optional and only type-checked. Optional
+ * members that are `null` count as absent; unknown members are ignored.
+ *
+ * Malformed JSON, a method other than `textDocument/publishDiagnostics`, or a
+ * missing or wrong-typed field fails with %DB_POOL_ERROR_INVALID_INPUT, whose
+ * message names the field (for instance
+ * `params.diagnostics[3].range.start.line`), and records nothing.
+ */
+void
+db_history_storage_record_lsp_json_async (DbHistoryStorage    *self,
+                                          const char          *json,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) parse_task = NULL;
+  RecordData *rd;
+
+  g_return_if_fail (DB_IS_HISTORY_STORAGE (self));
+  g_return_if_fail (json != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, db_history_storage_record_lsp_json_async);
+
+  rd = g_new0 (RecordData, 1);
+  rd->json = g_strdup (json);
+  rd->timestamp_us = g_get_real_time ();
+  g_task_set_task_data (task, rd, record_data_free);
+
+  /* A helper task without a callback only carries the work to a thread. */
+  parse_task = g_task_new (self, NULL, NULL, NULL);
+  g_task_set_source_tag (parse_task, parse_thread);
+  g_task_set_task_data (parse_task, g_steal_pointer (&task), g_object_unref);
+  g_task_run_in_thread (parse_task, parse_thread);
+}
+
+/**
+ * db_history_storage_record_lsp_json_finish:
+ * @self: a storage
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.HistoryStorage.record_lsp_json_async].
+ *
+ * Returns: the new snapshot's id, or 0 with @error set
+ */
+gint64
+db_history_storage_record_lsp_json_finish (DbHistoryStorage  *self,
+                                           GAsyncResult      *result,
+                                           GError           **error)
+{
+  return record_finish (self, result, db_history_storage_record_lsp_json_async, error);
+}
+
+/* Queries */
+
+typedef struct
+{
+  char   *file_uri;
+  gint64  id;
+  guint   limit;
+  gint64  since_us;
+  gint64  bucket_us;
+  guint   retention_days;
+  guint   max_snapshots_per_file;
+} QueryData;
+
+static void
+query_data_free (gpointer data)
+{
+  QueryData *qd = data;
+
+  g_free (qd->file_uri);
+  g_free (qd);
+}
+
+/* NULL results are legitimate for some queries (no latest snapshot), so jobs hand
+ * back a small box and failures are told apart by the error alone. */
+typedef struct
+{
+  gpointer       value;
+  GDestroyNotify free_value;
+} ResultBox;
+
+static ResultBox *
+result_box_new (gpointer       value,
+                GDestroyNotify free_value)
+{
+  ResultBox *box = g_new (ResultBox, 1);
+
+  box->value = value;
+  box->free_value = free_value;
+  return box;
+}
+
+static void
+query_done (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autofree ResultBox *box = finish_job (task, DB_POOL (object), result);
+
+  if (box == NULL)
+    return;
+
+  g_task_return_pointer (task, box->value, box->free_value);
+}
+
+static void
+start_query (DbHistoryStorage    *self,
+             DbAccess             access,
+             DbConnectionFunc     job,
+             QueryData           *qd,
+             gpointer             source_tag,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, qd, query_data_free);
+
+  db_pool_run_async (self->pool, access, job, qd, NULL, cancellable,
+                     query_done, g_steal_pointer (&task));
+}
+
+static gpointer
+query_finish (DbHistoryStorage  *self,
+              GAsyncResult      *result,
+              gpointer           source_tag,
+              GError           **error)
+{
+  g_return_val_if_fail (DB_IS_HISTORY_STORAGE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
+file_history_job (DbConnection  *conn,
+                  gpointer       user_data,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  QueryData *qd = user_data;
+  GListModel *model = _db_history_query_file_history (conn, qd->file_uri, qd->limit, error);
+
+  return model ? result_box_new (model, g_object_unref) : NULL;
+}
+
+/**
+ * db_history_storage_get_file_history_async:
+ * @self: a storage
+ * @file_uri: the document's URI
+ * @limit: the most snapshots to return, 0 for all
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Reads the history of @file_uri, newest first. The snapshots are summaries:
+ * they carry their id, time, version and per-severity counts (stored with the
+ * snapshot, so this never reads diagnostics) but not the diagnostics themselves;
+ * load one completely with [method@DbPool.HistoryStorage.get_snapshot_async].
+ */
+void
+db_history_storage_get_file_history_async (DbHistoryStorage    *self,
+                                           const char          *file_uri,
+                                           guint                limit,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  QueryData *qd;
+
+  g_return_if_fail (DB_IS_HISTORY_STORAGE (self));
+  g_return_if_fail (file_uri != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  qd = g_new0 (QueryData, 1);
+  qd->file_uri = g_strdup (file_uri);
+  qd->limit = limit;
+  start_query (self, DB_ACCESS_READ, file_history_job, qd,
+               db_history_storage_get_file_history_async, cancellable, callback, user_data);
+}
+
+/**
+ * db_history_storage_get_file_history_finish:
+ * @self: a storage
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.HistoryStorage.get_file_history_async].
+ *
+ * Returns: (transfer full): a list model of [class@DbPool.DiagnosticSnapshot]
+ *   summaries, newest first (empty for an unknown file), or %NULL with @error set
+ */
+GListModel *
+db_history_storage_get_file_history_finish (DbHistoryStorage  *self,
+                                            GAsyncResult      *result,
+                                            GError           **error)
+{
+  return query_finish (self, result, db_history_storage_get_file_history_async, error);
+}
+
+static gpointer
+snapshot_job (DbConnection  *conn,
+              gpointer       user_data,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  QueryData *qd = user_data;
+  GError *local_error = NULL;
+  DbDiagnosticSnapshot *snapshot;
+
+  snapshot = _db_history_query_snapshot (conn, qd->file_uri, qd->id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  return result_box_new (snapshot, g_object_unref);
+}
+
+/**
+ * db_history_storage_get_latest_async:
+ * @self: a storage
+ * @file_uri: the document's URI
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Reads the newest snapshot of @file_uri with all its diagnostics.
+ */
+void
+db_history_storage_get_latest_async (DbHistoryStorage    *self,
+                                     const char          *file_uri,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  QueryData *qd;
+
+  g_return_if_fail (DB_IS_HISTORY_STORAGE (self));
+  g_return_if_fail (file_uri != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  qd = g_new0 (QueryData, 1);
+  qd->file_uri = g_strdup (file_uri);
+  start_query (self, DB_ACCESS_READ, snapshot_job, qd,
+               db_history_storage_get_latest_async, cancellable, callback, user_data);
+}
+
+/**
+ * db_history_storage_get_latest_finish:
+ * @self: a storage
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.HistoryStorage.get_latest_async].
+ *
+ * Returns: (transfer full) (nullable): the newest snapshot, with its diagnostics;
+ *   %NULL without an error when the file has no history, or %NULL with @error set
+ */
+DbDiagnosticSnapshot *
+db_history_storage_get_latest_finish (DbHistoryStorage  *self,
+                                      GAsyncResult      *result,
+                                      GError           **error)
+{
+  return query_finish (self, result, db_history_storage_get_latest_async, error);
+}
+
+/**
+ * db_history_storage_get_snapshot_async:
+ * @self: a storage
+ * @id: a snapshot id, as returned when it was recorded or found in a history
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Reads one stored snapshot with all its diagnostics.
+ */
+void
+db_history_storage_get_snapshot_async (DbHistoryStorage    *self,
+                                       gint64               id,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  QueryData *qd;
+
+  g_return_if_fail (DB_IS_HISTORY_STORAGE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  qd = g_new0 (QueryData, 1);
+  qd->id = id;
+  start_query (self, DB_ACCESS_READ, snapshot_job, qd,
+               db_history_storage_get_snapshot_async, cancellable, callback, user_data);
+}
+
+/**
+ * db_history_storage_get_snapshot_finish:
+ * @self: a storage
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.HistoryStorage.get_snapshot_async].
+ *
+ * Returns: (transfer full) (nullable): the snapshot with its diagnostics; %NULL
+ *   without an error when there is no such snapshot (any more), or %NULL with
+ *   @error set
+ */
+DbDiagnosticSnapshot *
+db_history_storage_get_snapshot_finish (DbHistoryStorage  *self,
+                                        GAsyncResult      *result,
+                                        GError           **error)
+{
+  return query_finish (self, result, db_history_storage_get_snapshot_async, error);
+}
+
+static gpointer
+latest_per_file_job (DbConnection  *conn,
+                     gpointer       user_data,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  GListModel *model = _db_history_query_latest_per_file (conn, error);
+
+  return model ? result_box_new (model, g_object_unref) : NULL;
+}
+
+/**
+ * db_history_storage_list_latest_async:
+ * @self: a storage
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Reads the newest snapshot of every file in the history, as summaries with
+ * their per-severity counts (for instance to list the files with the most
+ * errors), ordered by file URI.
+ */
+void
+db_history_storage_list_latest_async (DbHistoryStorage    *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (DB_IS_HISTORY_STORAGE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  start_query (self, DB_ACCESS_READ, latest_per_file_job, g_new0 (QueryData, 1),
+               db_history_storage_list_latest_async, cancellable, callback, user_data);
+}
+
+/**
+ * db_history_storage_list_latest_finish:
+ * @self: a storage
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.HistoryStorage.list_latest_async].
+ *
+ * Returns: (transfer full): a list model of [class@DbPool.DiagnosticSnapshot]
+ *   summaries, one per file, or %NULL with @error set
+ */
+GListModel *
+db_history_storage_list_latest_finish (DbHistoryStorage  *self,
+                                       GAsyncResult      *result,
+                                       GError           **error)
+{
+  return query_finish (self, result, db_history_storage_list_latest_async, error);
+}
+
+static gpointer
+trend_job (DbConnection  *conn,
+           gpointer       user_data,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  QueryData *qd = user_data;
+  GVariant *trend = _db_history_query_trend (conn, qd->file_uri, qd->since_us, qd->bucket_us,
+                                             error);
+
+  return trend ? result_box_new (trend, (GDestroyNotify) g_variant_unref) : NULL;
+}
+
+/**
+ * db_history_storage_get_trend_async:
+ * @self: a storage
+ * @file_uri: (nullable): one document's URI, or %NULL for all files together
+ * @since_us: the start of the first bucket, wall-clock microseconds since the epoch
+ * @bucket_us: the width of a bucket in microseconds; must be positive
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Computes how many diagnostics of each severity the file (or all files) had
+ * over time. Time from @since_us on is cut into buckets of @bucket_us; there is
+ * one entry for each bucket in which at least one snapshot was recorded, holding
+ * the state at the end of that bucket: every file counts with its newest snapshot
+ * recorded before the bucket's end (a file last published before @since_us still
+ * counts), so a file that was not republished keeps its diagnostics rather than
+ * dropping to zero.
+ */
+void
+db_history_storage_get_trend_async (DbHistoryStorage    *self,
+                                    const char          *file_uri,
+                                    gint64               since_us,
+                                    gint64               bucket_us,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  QueryData *qd;
+
+  g_return_if_fail (DB_IS_HISTORY_STORAGE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (bucket_us <= 0)
+    {
+      g_task_report_new_error (self, callback, user_data, db_history_storage_get_trend_async,
+                               DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT,
+                               "Invalid trend bucket width %" G_GINT64_FORMAT
+                               " µs: it must be positive", bucket_us);
+      return;
+    }
+
+  qd = g_new0 (QueryData, 1);
+  qd->file_uri = g_strdup (file_uri);
+  qd->since_us = since_us;
+  qd->bucket_us = bucket_us;
+  start_query (self, DB_ACCESS_READ, trend_job, qd,
+               db_history_storage_get_trend_async, cancellable, callback, user_data);
+}
+
+/**
+ * db_history_storage_get_trend_finish:
+ * @self: a storage
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.HistoryStorage.get_trend_async].
+ *
+ * Returns: (transfer full): an `a(xuuuu)` array of (bucket start, errors,
+ *   warnings, informations, hints) in time order, or %NULL with @error set
+ */
+GVariant *
+db_history_storage_get_trend_finish (DbHistoryStorage  *self,
+                                     GAsyncResult      *result,
+                                     GError           **error)
+{
+  return query_finish (self, result, db_history_storage_get_trend_async, error);
+}
+
+static gpointer
+cleanup_job (DbConnection  *conn,
+             gpointer       user_data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  QueryData *qd = user_data;
+  guint removed = 0;
+
+  if (!_db_history_cleanup (conn, qd->retention_days, qd->max_snapshots_per_file,
+                            &removed, error))
+    return NULL;
+  return result_box_new (GUINT_TO_POINTER (removed), NULL);
+}
+
+/**
+ * db_history_storage_cleanup_async:
+ * @self: a storage
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Removes, in one transaction, the snapshots (and their diagnostics) older than
+ * [property@DbPool.HistoryConfig:retention-days] and those beyond the newest
+ * [property@DbPool.HistoryConfig:max-snapshots-per-file] of each file.
+ */
+void
+db_history_storage_cleanup_async (DbHistoryStorage    *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  QueryData *qd;
+
+  g_return_if_fail (DB_IS_HISTORY_STORAGE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  qd = g_new0 (QueryData, 1);
+  qd->retention_days = db_history_config_get_retention_days (self->config);
+  qd->max_snapshots_per_file = db_history_config_get_max_snapshots_per_file (self->config);
+  start_query (self, DB_ACCESS_WRITE, cleanup_job, qd,
+               db_history_storage_cleanup_async, cancellable, callback, user_data);
+}
+
+/**
+ * db_history_storage_cleanup_finish:
+ * @self: a storage
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.HistoryStorage.cleanup_async].
+ *
+ * Returns: how many snapshots were removed; 0 with @error set on failure
+ */
+guint
+db_history_storage_cleanup_finish (DbHistoryStorage  *self,
+                                   GAsyncResult      *result,
+                                   GError           **error)
+{
+  return GPOINTER_TO_UINT (query_finish (self, result, db_history_storage_cleanup_async, error));
+}
