@@ -313,6 +313,8 @@ db_connection_execute_script (DbConnection  *self,
  * db_connection_get_last_insert_rowid:
  * @self: a lease
  *
+ * The rowid of the last row inserted through this connection.
+ *
  * Returns: the rowid of the last row inserted through this connection (0 if none,
  *   or if the lease was released)
  */
@@ -395,6 +397,8 @@ db_connection_rollback (DbConnection  *self,
  * db_connection_in_transaction:
  * @self: a lease
  *
+ * Whether a transaction is open on this lease.
+ *
  * Returns: %TRUE if a transaction is open on this lease
  */
 gboolean
@@ -411,6 +415,8 @@ db_connection_in_transaction (DbConnection *self)
  * db_connection_get_access:
  * @self: a lease
  *
+ * Whether this is a read or a write lease.
+ *
  * Returns: whether this is a read or a write lease
  */
 DbAccess
@@ -424,6 +430,8 @@ db_connection_get_access (DbConnection *self)
 /**
  * db_connection_is_released:
  * @self: a lease
+ *
+ * Whether the lease already went back to the pool.
  *
  * Returns: %TRUE once the lease went back to the pool
  */
@@ -483,6 +491,8 @@ db_connection_get_handle (DbConnection *self)
  * db_connection_get_created_at_us:
  * @self: a lease
  *
+ * When the underlying SQLite connection was opened.
+ *
  * Returns: when the underlying SQLite connection was opened (monotonic µs)
  */
 gint64
@@ -496,6 +506,8 @@ db_connection_get_created_at_us (DbConnection *self)
 /**
  * db_connection_get_last_used_us:
  * @self: a lease
+ *
+ * When the connection was last used.
  *
  * Returns: when a statement last ran on the connection, or when it was leased
  *   (monotonic µs); 0 after release
@@ -514,6 +526,8 @@ db_connection_get_last_used_us (DbConnection *self)
  * db_connection_get_age_us:
  * @self: a lease
  *
+ * How old the underlying SQLite connection is.
+ *
  * Returns: how long ago the underlying SQLite connection was opened, in µs
  */
 gint64
@@ -527,6 +541,8 @@ db_connection_get_age_us (DbConnection *self)
 /**
  * db_connection_get_idle_time_us:
  * @self: a lease
+ *
+ * How long the connection has gone unused.
  *
  * Returns: how long ago the connection was last used, in µs; 0 after release
  */

@@ -3,6 +3,13 @@
 
 #include "db-error-private.h"
 
+/**
+ * db_pool_error_quark:
+ *
+ * The error domain of dbpool, %DB_POOL_ERROR.
+ *
+ * Returns: the quark of the domain
+ */
 G_DEFINE_QUARK (db-pool-error-quark, db_pool_error)
 
 DbPoolError

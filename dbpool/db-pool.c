@@ -907,6 +907,8 @@ db_pool_acquire_async (DbPool              *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@DbPool.Pool.acquire_async].
+ *
  * Returns: (transfer full): the lease, or %NULL with @error set
  */
 DbConnection *
@@ -1137,6 +1139,8 @@ db_pool_run_async (DbPool              *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@DbPool.Pool.run_async].
+ *
  * Returns: (transfer full) (nullable): what the function returned; %NULL with @error
  *   set on failure
  */
@@ -1193,6 +1197,8 @@ db_pool_execute_async (DbPool              *self,
  * @result: the result passed to the callback
  * @last_insert_rowid: (out) (optional): the rowid of the last row inserted
  * @error: return location for an error
+ *
+ * Finishes [method@DbPool.Pool.execute_async].
  *
  * Returns: the number of rows changed, or -1 with @error set
  */
@@ -1257,6 +1263,8 @@ db_pool_query_async (DbPool              *self,
  * @self: a pool
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [method@DbPool.Pool.query_async].
  *
  * Returns: (transfer full): the rows, or %NULL with @error set
  */
@@ -1513,6 +1521,8 @@ db_pool_close_async (DbPool              *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@DbPool.Pool.close_async].
+ *
  * Returns: %TRUE once closed
  */
 gboolean
@@ -1529,6 +1539,8 @@ db_pool_close_finish (DbPool        *self,
 /**
  * db_pool_is_closed:
  * @self: a pool
+ *
+ * Whether the pool was closed.
  *
  * Returns: %TRUE once [method@DbPool.Pool.close] or
  *   [method@DbPool.Pool.close_async] was called
@@ -1751,6 +1763,8 @@ db_pool_new_async (DbPoolConfig        *config,
  * db_pool_new_finish:
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [func@DbPool.Pool.new_async].
  *
  * Returns: (transfer full): the pool, or %NULL with @error set
  */
