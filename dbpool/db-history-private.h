@@ -5,6 +5,7 @@
 #include "db-history-config.h"
 #include "db-pool-config.h"
 #include "db-connection.h"
+#include "db-pool.h"
 #include "db-lsp-parse-private.h"
 
 G_BEGIN_DECLS
@@ -66,5 +67,33 @@ gboolean              _db_history_cleanup                (DbConnection      *con
                                                           guint              max_snapshots_per_file,
                                                           guint             *removed,
                                                           GError           **error);
+
+/* The recording pipeline (db-history-writer.c): a write queue drained by one thread
+ * holding the write lease, and parser threads for LSP JSON. Records are GTasks whose
+ * task data is a DbRecordData; results are returned on them from those threads. */
+typedef struct
+{
+  DbSnapshotRecord     *record;
+  char                 *json;          /* to parse, for record_lsp_json */
+  gint64                timestamp_us;  /* for the parsed snapshot */
+  DbDiagnosticSnapshot *snapshot;      /* record_snapshot: gets its id in finish */
+} DbRecordData;
+
+DbRecordData         *_db_record_data_new                (void);
+void                  _db_record_data_free               (gpointer           data);
+
+typedef struct _DbHistoryWriter DbHistoryWriter;
+
+/* @owner is kept alive (referenced) only while work runs; it must free the writer
+ * in its finalize. */
+DbHistoryWriter      *_db_history_writer_new             (GObject          *owner,
+                                                          DbPool           *pool);
+void                  _db_history_writer_free            (DbHistoryWriter  *self);
+/* Both take @task, whose task data is a DbRecordData with a record (write) or
+ * JSON (parse_and_write). */
+void                  _db_history_writer_write           (DbHistoryWriter  *self,
+                                                          GTask            *task);
+void                  _db_history_writer_parse_and_write (DbHistoryWriter  *self,
+                                                          GTask            *task);
 
 G_END_DECLS

@@ -146,6 +146,86 @@ lookup_or_insert_file (DbConnection  *conn,
   return db_connection_get_last_insert_rowid (conn);
 }
 
+/* Diagnostics are inserted several rows per statement: the per-statement work
+ * (cache lookup, step, reset) is then shared, and a snapshot of 64 diagnostics
+ * takes 2 statements instead of 64. Three fixed batch sizes keep the number of
+ * distinct statements in each connection's cache small. */
+static const guint insert_batch_sizes[] = { 32, 8, 1 };
+
+#define DIAGNOSTIC_COLUMNS 9
+
+static const char *
+insert_diagnostics_sql (guint batch_index)
+{
+  static char *sql[G_N_ELEMENTS (insert_batch_sizes)];
+
+  if (g_once_init_enter (&sql[batch_index]))
+    {
+      GString *text = g_string_new ("INSERT INTO diagnostics (snapshot_id, severity, message,"
+                                    " source, code, start_line, start_character, end_line,"
+                                    " end_character) VALUES ");
+
+      for (guint i = 0; i < insert_batch_sizes[batch_index]; i++)
+        g_string_append (text, i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                                      : ", (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      g_once_init_leave (&sql[batch_index], g_string_free (text, FALSE));
+    }
+  return sql[batch_index];
+}
+
+static GVariant *
+nullable_string (const char *value)
+{
+  return value != NULL ? g_variant_new_string (value)
+                       : g_variant_new_maybe (G_VARIANT_TYPE_STRING, NULL);
+}
+
+static gboolean
+insert_diagnostics (DbConnection      *conn,
+                    gint64             snapshot_id,
+                    DbSnapshotRecord  *record,
+                    GError           **error)
+{
+  GVariant *values[32 * DIAGNOSTIC_COLUMNS];
+  guint done = 0;
+
+  while (done < record->diagnostics->len)
+    {
+      guint remaining = record->diagnostics->len - done;
+      guint b = 0;
+      guint n;
+
+      while (insert_batch_sizes[b] > remaining)
+        b++;
+      n = insert_batch_sizes[b];
+
+      for (guint i = 0; i < n; i++)
+        {
+          const DbDiagnosticRecord *d = &g_array_index (record->diagnostics,
+                                                        DbDiagnosticRecord, done + i);
+          GVariant **v = values + i * DIAGNOSTIC_COLUMNS;
+
+          v[0] = g_variant_new_int64 (snapshot_id);
+          v[1] = g_variant_new_int64 (d->severity);
+          v[2] = g_variant_new_string (d->message);
+          v[3] = nullable_string (d->source);
+          v[4] = nullable_string (d->code);
+          v[5] = g_variant_new_int64 (d->start_line);
+          v[6] = g_variant_new_int64 (d->start_character);
+          v[7] = g_variant_new_int64 (d->end_line);
+          v[8] = g_variant_new_int64 (d->end_character);
+        }
+
+      if (db_connection_execute (conn, insert_diagnostics_sql (b),
+                                 g_variant_new_tuple (values, n * DIAGNOSTIC_COLUMNS),
+                                 error) < 0)
+        return FALSE;
+      done += n;
+    }
+
+  return TRUE;
+}
+
 gint64
 _db_history_write_snapshot (DbConnection      *conn,
                             DbSnapshotRecord  *record,
@@ -177,29 +257,8 @@ _db_history_write_snapshot (DbConnection      *conn,
     goto fail;
   snapshot_id = db_connection_get_last_insert_rowid (conn);
 
-  /* The same SQL text every time, so the connection's statement cache keeps it
-   * prepared across diagnostics and snapshots. */
-  for (guint i = 0; i < record->diagnostics->len; i++)
-    {
-      const DbDiagnosticRecord *d = &g_array_index (record->diagnostics, DbDiagnosticRecord, i);
-
-      if (db_connection_execute (conn,
-                                 "INSERT INTO diagnostics (snapshot_id, severity, message, source,"
-                                 " code, start_line, start_character, end_line, end_character)"
-                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 g_variant_new ("(xxsmsmsxxxx)",
-                                                snapshot_id,
-                                                (gint64) d->severity,
-                                                d->message,
-                                                d->source,
-                                                d->code,
-                                                (gint64) d->start_line,
-                                                (gint64) d->start_character,
-                                                (gint64) d->end_line,
-                                                (gint64) d->end_character),
-                                 error) < 0)
-        goto fail;
-    }
+  if (!insert_diagnostics (conn, snapshot_id, record, error))
+    goto fail;
 
   if (!db_connection_commit (conn, error))
     goto fail;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "db-history-storage.h"
 #include "db-history-private.h"
+#include "db-tsan-private.h"
 
 /**
  * DbHistoryStorage:
@@ -15,8 +16,10 @@
  * snapshot, the latest snapshot of every file, and severity trends.
  *
  * Each snapshot is written with all its diagnostics in one write transaction.
- * Parsing LSP JSON happens on a worker thread, SQL runs on the pool's workers,
- * and every callback runs on the thread-default main context of the caller.
+ * Nothing blocks the calling thread: LSP JSON is parsed on worker threads,
+ * snapshots are written one after another by the storage's writer thread holding
+ * the pool's write lease, queries run on the pool's workers, and every callback
+ * runs on the thread-default main context of the caller.
  *
  * Old history is removed by [method@DbPool.HistoryStorage.cleanup_async]
  * according to [property@DbPool.HistoryConfig:retention-days] and
@@ -27,6 +30,10 @@
  *
  * The database schema is versioned with `PRAGMA user_version`; a database written
  * by an older release is upgraded when the storage is created.
+ *
+ * All methods may be called from any thread; each operation keeps the storage
+ * alive until its callback has run, so the storage may be unreferenced while
+ * operations are still in flight.
  */
 
 struct _DbHistoryStorage
@@ -38,15 +45,10 @@ struct _DbHistoryStorage
   GMainContext     *owner_context;
   GSource          *cleanup_source;
   gboolean          auto_cleanup_running;   /* owner context only */
-
-  GMutex            write_lock;
-  GQueue            write_queue;            /* of GTask, under write_lock */
-  gboolean          writer_active;          /* a drainer runs; under write_lock */
-  GThreadPool      *writer;                 /* one thread: the drainer */
+  gboolean          initialized;
+  DbHistoryWriter  *writer;                 /* once the pool exists */
 };
 
-static void drain_thread                                 (gpointer             data,
-                                                          gpointer             user_data);
 static void db_history_storage_initable_iface_init       (GInitableIface      *iface);
 static void db_history_storage_async_initable_iface_init (GAsyncInitableIface *iface);
 
@@ -170,12 +172,7 @@ db_history_storage_finalize (GObject *object)
 
   g_clear_object (&self->config);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
-  /* Every queued record's task holds the storage, so the queue is empty here. */
-  g_assert (g_queue_is_empty (&self->write_queue));
-  /* Possibly on the writer thread itself, dropping the drainer's reference: do not
-   * wait for it. */
-  g_thread_pool_free (self->writer, FALSE, FALSE);
-  g_mutex_clear (&self->write_lock);
+  g_clear_pointer (&self->writer, _db_history_writer_free);
 
   G_OBJECT_CLASS (db_history_storage_parent_class)->finalize (object);
 }
@@ -275,10 +272,6 @@ static void
 db_history_storage_init (DbHistoryStorage *self)
 {
   self->owner_context = g_main_context_ref_thread_default ();
-  g_mutex_init (&self->write_lock);
-  g_queue_init (&self->write_queue);
-  /* Cannot fail for a non-exclusive pool. */
-  self->writer = g_thread_pool_new (drain_thread, NULL, 1, FALSE, NULL);
 }
 
 /* Initialization */
@@ -306,6 +299,15 @@ db_history_storage_initable_init (GInitable     *initable,
   g_autoptr(DbConnection) conn = NULL;
   gboolean ok;
 
+  /* GInitable: a second init of a working storage is a no-op. */
+  if (self->initialized)
+    return TRUE;
+  if (self->pool != NULL)
+    {
+      g_set_error_literal (error, DB_POOL_ERROR, DB_POOL_ERROR_FAILED,
+                           "The history storage failed to initialize earlier");
+      return FALSE;
+    }
   if (!check_config (self, error))
     return FALSE;
 
@@ -313,6 +315,7 @@ db_history_storage_initable_init (GInitable     *initable,
   self->pool = db_pool_new (pool_config, cancellable, error);
   if (self->pool == NULL)
     return FALSE;
+  self->writer = _db_history_writer_new (G_OBJECT (self), self->pool);
 
   /* Blocking is what the synchronous constructor is for. */
   conn = db_pool_acquire (self->pool, DB_ACCESS_WRITE, cancellable, error);
@@ -324,6 +327,7 @@ db_history_storage_initable_init (GInitable     *initable,
     return FALSE;
 
   start_auto_cleanup (self);
+  self->initialized = TRUE;
   return TRUE;
 }
 
@@ -359,6 +363,7 @@ migrate_done (GObject      *object,
     }
 
   start_auto_cleanup (self);
+  self->initialized = TRUE;
   g_task_return_boolean (task, TRUE);
 }
 
@@ -378,6 +383,7 @@ pool_ready (GObject      *object,
       g_task_return_error (task, error);
       return;
     }
+  self->writer = _db_history_writer_new (G_OBJECT (self), self->pool);
 
   db_pool_run_async (self->pool, DB_ACCESS_WRITE, migrate_job, NULL, NULL,
                      cancellable, migrate_done, g_steal_pointer (&task));
@@ -398,6 +404,17 @@ db_history_storage_init_async (GAsyncInitable      *initable,
   g_task_set_source_tag (task, db_history_storage_init_async);
   g_task_set_priority (task, io_priority);
 
+  if (self->initialized)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (self->pool != NULL)
+    {
+      g_task_return_new_error (task, DB_POOL_ERROR, DB_POOL_ERROR_FAILED,
+                               "The history storage failed to initialize earlier");
+      return;
+    }
   if (!check_config (self, &error))
     {
       g_task_return_error (task, error);
@@ -527,175 +544,7 @@ db_history_storage_get_config (DbHistoryStorage *self)
   return self->config;
 }
 
-/* Operations. Each is a GTask of ours wrapping a db_pool_run_async() job, so that
- * results are typed and the storage stays alive while its work is in flight. */
-
-/* The job's result, or NULL after returning the job's error on @task. */
-static gpointer
-finish_job (GTask        *task,
-            DbPool       *pool,
-            GAsyncResult *result)
-{
-  GError *error = NULL;
-  gpointer value = db_pool_run_finish (pool, result, &error);
-
-  if (error != NULL)
-    g_task_return_error (task, error);
-  return value;
-}
-
-/* Recording
- *
- * Records go through one write queue per storage. A single drainer at a time takes
- * the pool's write lease and writes queued snapshots back to back, one transaction
- * each, so a burst of messages costs one lease hand-off rather than one per message
- * and never waits out connection-timeout-secs in the pool's queue behind itself.
- * The drainer gives the lease back after a short slice so that other writers (a
- * cleanup, the application's own) get their turn in the pool's FIFO order.
- *
- * Parsing LSP JSON runs on worker threads beside the drainer, so several producers'
- * messages are parsed while another snapshot is being written. Results are returned
- * from the workers; GTask delivers them on each caller's own main context. */
-
-#define DRAIN_SLICE_SNAPSHOTS 64
-#define DRAIN_SLICE_US        (20 * 1000)
-
-typedef struct
-{
-  DbSnapshotRecord     *record;
-  char                 *json;        /* record_lsp_json: parsed on a worker */
-  gint64                timestamp_us;
-  DbDiagnosticSnapshot *snapshot;    /* record_snapshot: gets its id in finish */
-} RecordData;
-
-static void
-record_data_free (gpointer data)
-{
-  RecordData *rd = data;
-
-  _db_snapshot_record_free (rd->record);
-  g_free (rd->json);
-  g_clear_object (&rd->snapshot);
-  g_free (rd);
-}
-
-static void
-fail_queued_writes (DbHistoryStorage *self,
-                    const GError     *error)
-{
-  GQueue failed = G_QUEUE_INIT;
-  GTask *task;
-
-  g_mutex_lock (&self->write_lock);
-  failed = self->write_queue;
-  g_queue_init (&self->write_queue);
-  self->writer_active = FALSE;
-  g_mutex_unlock (&self->write_lock);
-
-  while ((task = g_queue_pop_head (&failed)) != NULL)
-    {
-      g_task_return_error (task, g_error_copy (error));
-      g_object_unref (task);
-    }
-}
-
-/* The next queued record, or NULL after marking the drainer gone (under the same
- * lock, so a record queued right after starts a new drainer). */
-static GTask *
-next_queued_write (DbHistoryStorage *self)
-{
-  GTask *task;
-
-  g_mutex_lock (&self->write_lock);
-  task = g_queue_pop_head (&self->write_queue);
-  if (task == NULL)
-    self->writer_active = FALSE;
-  g_mutex_unlock (&self->write_lock);
-
-  return task;
-}
-
-static void
-write_one (DbConnection *conn,
-           GTask        *task)
-{
-  RecordData *rd = g_task_get_task_data (task);
-  GError *error = NULL;
-  gint64 id;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  id = _db_history_write_snapshot (conn, rd->record, &error);
-  if (id == 0)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, g_memdup2 (&id, sizeof id), g_free);
-}
-
-/* Runs on a worker thread: a blocking acquire is what the pool offers code that is
- * already off the main thread, and it needs no main context to come back to. */
-static void
-drain_thread (gpointer data,
-              gpointer user_data)
-{
-  g_autoptr(DbHistoryStorage) self = data;
-  gboolean active = TRUE;
-
-  while (active)
-    {
-      g_autoptr(DbConnection) conn = NULL;
-      g_autoptr(GError) error = NULL;
-      gint64 slice_end;
-
-      conn = db_pool_acquire (self->pool, DB_ACCESS_WRITE, NULL, &error);
-      if (conn == NULL)
-        {
-          fail_queued_writes (self, error);
-          break;
-        }
-
-      slice_end = g_get_monotonic_time () + DRAIN_SLICE_US;
-      for (guint written = 0;
-           written < DRAIN_SLICE_SNAPSHOTS && g_get_monotonic_time () < slice_end;
-           written++)
-        {
-          GTask *task = next_queued_write (self);
-
-          if (task == NULL)
-            {
-              /* next_queued_write() retired this drainer. */
-              active = FALSE;
-              break;
-            }
-          write_one (conn, task);
-          g_object_unref (task);
-        }
-      /* At the end of a slice the lease goes back, and the next acquire queues
-       * behind the other writers. */
-      db_connection_release (conn);
-    }
-}
-
-/* Takes @task (a record whose RecordData holds the parsed record). */
-static void
-queue_write (DbHistoryStorage *self,
-             GTask            *task)
-{
-  gboolean start;
-
-  g_mutex_lock (&self->write_lock);
-  g_queue_push_tail (&self->write_queue, task);
-  start = !self->writer_active;
-  self->writer_active = TRUE;
-  g_mutex_unlock (&self->write_lock);
-
-  /* The writer thread is the storage's own, so the drainer never waits behind
-   * parsing (or the application's) work in a shared pool. It holds the storage
-   * while it runs. */
-  if (start)
-    g_thread_pool_push (self->writer, g_object_ref (self), NULL);
-}
+/* Recording: see db-history-writer.c for the pipeline. */
 
 static gint64
 record_finish (DbHistoryStorage  *self,
@@ -704,14 +553,14 @@ record_finish (DbHistoryStorage  *self,
                GError           **error)
 {
   g_autofree gint64 *id = NULL;
-  RecordData *rd;
+  DbRecordData *rd;
 
   g_return_val_if_fail (DB_IS_HISTORY_STORAGE (self), 0);
   g_return_val_if_fail (g_task_is_valid (result, self), 0);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
-  id = g_task_propagate_pointer (G_TASK (result), error);
+  id = db_task_propagate_pointer (G_TASK (result), error);
   if (id == NULL)
     return 0;
 
@@ -778,7 +627,7 @@ db_history_storage_record_snapshot_async (DbHistoryStorage     *self,
 {
   g_autoptr(GTask) task = NULL;
   const char *uri;
-  RecordData *rd;
+  DbRecordData *rd;
 
   g_return_if_fail (DB_IS_HISTORY_STORAGE (self));
   g_return_if_fail (DB_IS_DIAGNOSTIC_SNAPSHOT (snapshot));
@@ -802,12 +651,12 @@ db_history_storage_record_snapshot_async (DbHistoryStorage     *self,
       return;
     }
 
-  rd = g_new0 (RecordData, 1);
+  rd = _db_record_data_new ();
   rd->record = record_from_snapshot (snapshot);
   rd->snapshot = g_object_ref (snapshot);
-  g_task_set_task_data (task, rd, record_data_free);
+  g_task_set_task_data (task, rd, _db_record_data_free);
 
-  queue_write (self, g_steal_pointer (&task));
+  _db_history_writer_write (self->writer, g_steal_pointer (&task));
 }
 
 /**
@@ -827,29 +676,6 @@ db_history_storage_record_snapshot_finish (DbHistoryStorage  *self,
                                            GError           **error)
 {
   return record_finish (self, result, db_history_storage_record_snapshot_async, error);
-}
-
-/* Runs on a worker thread; @task_data is the caller's task (a reference). */
-static void
-parse_thread (GTask        *parse_task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  GTask *task = task_data;
-  RecordData *rd = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  g_task_return_boolean (parse_task, TRUE);
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  rd->record = _db_lsp_parse_publish_diagnostics (rd->json, -1, rd->timestamp_us, &error);
-  g_clear_pointer (&rd->json, g_free);
-  if (rd->record == NULL)
-    g_task_return_error (task, error);
-  else
-    queue_write (source_object, g_object_ref (task));
 }
 
 /**
@@ -886,8 +712,7 @@ db_history_storage_record_lsp_json_async (DbHistoryStorage    *self,
                                           gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GTask) parse_task = NULL;
-  RecordData *rd;
+  DbRecordData *rd;
 
   g_return_if_fail (DB_IS_HISTORY_STORAGE (self));
   g_return_if_fail (json != NULL);
@@ -896,16 +721,12 @@ db_history_storage_record_lsp_json_async (DbHistoryStorage    *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, db_history_storage_record_lsp_json_async);
 
-  rd = g_new0 (RecordData, 1);
+  rd = _db_record_data_new ();
   rd->json = g_strdup (json);
   rd->timestamp_us = g_get_real_time ();
-  g_task_set_task_data (task, rd, record_data_free);
+  g_task_set_task_data (task, rd, _db_record_data_free);
 
-  /* A helper task without a callback only carries the work to a thread. */
-  parse_task = g_task_new (self, NULL, NULL, NULL);
-  g_task_set_source_tag (parse_task, parse_thread);
-  g_task_set_task_data (parse_task, g_steal_pointer (&task), g_object_unref);
-  g_task_run_in_thread (parse_task, parse_thread);
+  _db_history_writer_parse_and_write (self->writer, g_steal_pointer (&task));
 }
 
 /**
@@ -926,7 +747,23 @@ db_history_storage_record_lsp_json_finish (DbHistoryStorage  *self,
   return record_finish (self, result, db_history_storage_record_lsp_json_async, error);
 }
 
-/* Queries */
+/* Queries and cleanup. Each is a GTask of ours wrapping a db_pool_run_async() job,
+ * so that results are typed and the storage stays alive while its work is in
+ * flight. */
+
+/* The job's result, or NULL after returning the job's error on @task. */
+static gpointer
+finish_job (GTask        *task,
+            DbPool       *pool,
+            GAsyncResult *result)
+{
+  GError *error = NULL;
+  gpointer value = db_pool_run_finish (pool, result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  return value;
+}
 
 typedef struct
 {
@@ -964,6 +801,8 @@ result_box_new (gpointer       value,
 
   box->value = value;
   box->free_value = free_value;
+  /* Built on a worker, read on the caller's thread. */
+  DB_TSAN_RELEASE (box);
   return box;
 }
 
@@ -977,6 +816,7 @@ query_done (GObject      *object,
 
   if (box == NULL)
     return;
+  DB_TSAN_ACQUIRE (box);
 
   g_task_return_pointer (task, box->value, box->free_value);
 }

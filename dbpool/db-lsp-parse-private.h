@@ -30,7 +30,7 @@ typedef struct
   int            version;       /* -1 for none */
   guint          counts[4];     /* indexed by DbSeverity - 1 */
   GArray        *diagnostics;   /* of DbDiagnosticRecord */
-  GStringChunk  *strings;       /* deduplicated: sources and codes repeat a lot */
+  GStringChunk  *strings;       /* sources and codes deduplicated: they repeat a lot */
 } DbSnapshotRecord;
 
 DbSnapshotRecord *_db_snapshot_record_new  (const char        *file_uri,

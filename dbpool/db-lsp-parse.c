@@ -46,7 +46,8 @@ _db_snapshot_record_add (DbSnapshotRecord *self,
   record.start_character = start_character;
   record.end_line = end_line;
   record.end_character = end_character;
-  record.message = g_string_chunk_insert_const (self->strings, message);
+  /* Messages rarely repeat; sources and codes nearly always do. */
+  record.message = g_string_chunk_insert (self->strings, message);
   record.source = source ? g_string_chunk_insert_const (self->strings, source) : NULL;
   record.code = code ? g_string_chunk_insert_const (self->strings, code) : NULL;
 
@@ -398,7 +399,8 @@ _db_lsp_parse_publish_diagnostics (const char  *json,
                                    gint64       timestamp_us,
                                    GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  /* Not immutable: sealing hashes every node, and the tree lives only here. */
+  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) json_error = NULL;
   g_autoptr(DbSnapshotRecord) record = NULL;
   ParseContext ctx = { "", error };

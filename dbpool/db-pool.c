@@ -1087,7 +1087,7 @@ access_for_sql (DbPool     *self,
 }
 
 /**
- * db_pool_run_async:
+ * db_pool_run_async: (skip)
  * @self: a pool
  * @access: the lease @func needs
  * @func: (scope notified) (closure func_data) (destroy func_data_destroy): work to run
@@ -1104,9 +1104,10 @@ access_for_sql (DbPool     *self,
  * @callback. This is the original design's `with_connection` (write) and
  * `with_read_connection` (read).
  *
- * @func runs on another thread: in languages whose code must stay on one thread
- * (gjs), use [method@DbPool.Pool.execute_async] and [method@DbPool.Pool.query_async]
- * instead.
+ * @func runs on another thread, so this is not exposed to bindings (gjs cannot run
+ * JavaScript off its main thread); they use [method@DbPool.Pool.execute_async] and
+ * [method@DbPool.Pool.query_async], and Python's override provides its own
+ * `run_async` on top of [method@DbPool.Pool.acquire].
  */
 void
 db_pool_run_async (DbPool              *self,
@@ -1134,7 +1135,7 @@ db_pool_run_async (DbPool              *self,
 }
 
 /**
- * db_pool_run_finish:
+ * db_pool_run_finish: (skip)
  * @self: a pool
  * @result: the result passed to the callback
  * @error: return location for an error

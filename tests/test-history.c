@@ -1286,6 +1286,111 @@ test_migration_newer (void)
   g_assert_nonnull (strstr (error->message, "99"));
 }
 
+/* Lifecycle and failure modes */
+
+static void
+count_recorded (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  guint *recorded = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 id = db_history_storage_record_lsp_json_finish (DB_HISTORY_STORAGE (object), result, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  (*recorded)++;
+}
+
+static void
+test_unref_in_flight (void)
+{
+  g_autoptr(DbHistoryConfig) config = test_history_config ();
+  DbHistoryStorage *storage = storage_new (config);
+  g_autoptr(DbHistoryStorage) again = NULL;
+  guint recorded = 0;
+
+  g_object_add_weak_pointer (G_OBJECT (storage), (gpointer *) &storage);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"uri\": \"file:///f%u.c\", \"diagnostics\": []}", i);
+      db_history_storage_record_lsp_json_async (storage, json, NULL, count_recorded, &recorded);
+    }
+  /* The operations keep it alive; it goes once they are all done. */
+  g_object_unref (storage);
+  g_assert_nonnull (storage);
+  test_wait_until (recorded == 20, 30000);
+  test_wait_until (storage == NULL, 30000);
+
+  again = storage_new (config);
+  assert_row_counts (again, 20, 20, 0);
+}
+
+static void
+test_pool_closed (void)
+{
+  g_autoptr(DbHistoryConfig) config = test_history_config ();
+  g_autoptr(DbHistoryStorage) storage = storage_new (config);
+  g_autoptr(DbDiagnosticSnapshot) snapshot = make_snapshot ("file:///c.c", g_get_real_time (), 1, 0);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) history = NULL;
+
+  db_pool_close (db_history_storage_get_pool (storage));
+
+  g_assert_cmpint (record_snapshot (storage, snapshot, &error), ==, 0);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_CLOSED);
+  g_assert_cmpint (db_diagnostic_snapshot_get_id (snapshot), ==, 0);
+  g_clear_error (&error);
+
+  g_assert_cmpint (record_json (storage, "{\"uri\": \"file:///c.c\", \"diagnostics\": []}", &error), ==, 0);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_CLOSED);
+  g_clear_error (&error);
+
+  db_history_storage_get_file_history_async (storage, "file:///c.c", 0, NULL, store_result, &result);
+  history = db_history_storage_get_file_history_finish (storage, wait_result (&result), &error);
+  g_assert_null (history);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_CLOSED);
+}
+
+static void
+test_cancelled (void)
+{
+  g_autoptr(DbHistoryConfig) config = test_history_config ();
+  g_autoptr(DbHistoryStorage) storage = storage_new (config);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(DbDiagnosticSnapshot) snapshot = make_snapshot ("file:///c.c", g_get_real_time (), 1, 0);
+  g_autoptr(GAsyncResult) r1 = NULL;
+  g_autoptr(GAsyncResult) r2 = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_cancellable_cancel (cancellable);
+  db_history_storage_record_lsp_json_async (storage, "{\"uri\": \"file:///c.c\", \"diagnostics\": []}",
+                                            cancellable, store_result, &r1);
+  g_assert_cmpint (db_history_storage_record_lsp_json_finish (storage, wait_result (&r1), &error), ==, 0);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  db_history_storage_record_snapshot_async (storage, snapshot, cancellable, store_result, &r2);
+  g_assert_cmpint (db_history_storage_record_snapshot_finish (storage, wait_result (&r2), &error), ==, 0);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  assert_row_counts (storage, 0, 0, 0);
+}
+
+static void
+test_initable_twice (void)
+{
+  g_autoptr(DbHistoryConfig) config = test_history_config ();
+  g_autoptr(DbHistoryStorage) storage = storage_new (config);
+  g_autoptr(GError) error = NULL;
+  DbPool *pool = db_history_storage_get_pool (storage);
+
+  g_assert_true (g_initable_init (G_INITABLE (storage), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (db_history_storage_get_pool (storage) == pool);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1315,6 +1420,10 @@ main (int   argc,
   g_test_add_func ("/history/storage/new-async", test_new_async);
   g_test_add_func ("/history/migration/v1", test_migration_v1);
   g_test_add_func ("/history/migration/newer", test_migration_newer);
+  g_test_add_func ("/history/storage/unref-in-flight", test_unref_in_flight);
+  g_test_add_func ("/history/storage/pool-closed", test_pool_closed);
+  g_test_add_func ("/history/storage/cancelled", test_cancelled);
+  g_test_add_func ("/history/storage/initable-twice", test_initable_twice);
 
   return g_test_run ();
 }

@@ -10,8 +10,9 @@
   become the GLib.Variant the C API expects; a GLib.Variant is passed through.
 - ``DbPool.Rows`` is a sequence of dicts (``rows[0]['name']``), ``rows.tuples()`` gives
   tuples, ``len(rows)`` the row count; BLOBs come back as ``bytes``, NULL as ``None``.
-- ``pool.run_async(access, func, ...)`` runs a Python function on a pool worker thread
-  and ``pool.run_finish(result)`` returns whatever it returned (or raises what it raised).
+- ``pool.run_async(access, func, ...)`` runs a Python function on a worker thread with a
+  lease, and ``pool.run_finish(result)`` returns whatever it returned (or raises what it
+  raised).
 
 Every original method stays reachable on the class (``DbPool.Connection.execute`` is
 overridden, the raw one is ``DbPool.Connection._raw_execute``).
@@ -19,7 +20,7 @@ overridden, the raw one is ``DbPool.Connection._raw_execute``).
 
 import threading
 
-from gi.repository import GLib
+from gi.repository import GLib, Gio
 
 from ..overrides import override
 from ..module import get_introspection_module
@@ -27,6 +28,14 @@ from ..module import get_introspection_module
 DbPool = get_introspection_module('DbPool')
 
 __all__ = []
+
+# Like PyGObject itself, callbacks get a user_data argument only when one was given.
+_NO_DATA = object()
+
+
+def _data_args(user_data):
+    return () if user_data is _NO_DATA else (user_data,)
+
 
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
@@ -212,21 +221,33 @@ __all__.append('Connection')
 
 
 class _RunState:
-    """What a Python function run by run_async left behind, kept on the Python side:
-    a worker thread cannot hand an arbitrary Python object through a gpointer."""
+    """What a function run by run_async left behind. It stays on the Python side: any
+    Python object (or exception) comes back, not just what fits in a gpointer."""
 
-    __slots__ = ('value', 'exc', 'ran')
+    __slots__ = ('value', 'exc')
 
     def __init__(self):
         self.value = None
         self.exc = None
-        self.ran = False
 
 
-# GAsyncResult -> _RunState, for run_finish. Entries are removed by run_finish; the
-# lock is held only to touch the dict.
+# Gio.Task -> _RunState, for run_finish. Entries are removed by run_finish (or right
+# after the callback if there is none); the lock is held only to touch the dict.
 _run_states = {}
 _run_states_lock = threading.Lock()
+
+
+def _run_executor(pool):
+    """The worker threads that run Python functions for `pool`: as many as it can
+    hand out connections, created on demand, gone with the pool's wrapper."""
+    executor = getattr(pool, '_dbpool_run_executor', None)
+    if executor is None:
+        import concurrent.futures
+        executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max(1, pool.get_config().props.max_connections),
+            thread_name_prefix='dbpool-run')
+        pool._dbpool_run_executor = executor
+    return executor
 
 
 class Pool(DbPool.Pool):
@@ -234,8 +255,9 @@ class Pool(DbPool.Pool):
 
     _raw_execute_async = DbPool.Pool.execute_async
     _raw_query_async = DbPool.Pool.query_async
-    _raw_run_async = DbPool.Pool.run_async
-    _raw_run_finish = DbPool.Pool.run_finish
+    # db_pool_run_async/run_finish are (skip) in the GIR; see run_async below.
+    _raw_run_async = getattr(DbPool.Pool, 'run_async', None)
+    _raw_run_finish = getattr(DbPool.Pool, 'run_finish', None)
 
     @classmethod
     def new(cls, config, cancellable=None):
@@ -244,68 +266,80 @@ class Pool(DbPool.Pool):
 
     @classmethod
     def new_async(cls, config, io_priority=GLib.PRIORITY_DEFAULT, cancellable=None,
-                  callback=None, user_data=None):
+                  callback=None, user_data=_NO_DATA):
         """Opens a pool on a worker; finish with `DbPool.Pool.new_finish`."""
         return DbPool.Pool.new_async(_as_config(config), io_priority, cancellable,
-                                     callback, user_data)
+                                     callback, *_data_args(user_data))
 
     def acquire(self, access=DbPool.Access.WRITE, cancellable=None):
         """A lease (blocking); use it as ``with pool.acquire(...) as conn:``."""
         return DbPool.Pool.acquire(self, access, cancellable)
 
     def execute_async(self, sql, params=None, cancellable=None, callback=None,
-                      user_data=None):
+                      user_data=_NO_DATA):
         """Runs one statement on a worker; finish with `execute_finish`, which returns
         ``(rows_changed, last_insert_rowid)``."""
         return DbPool.Pool.execute_async(self, sql, params_to_variant(params),
-                                         cancellable, callback, user_data)
+                                         cancellable, callback, *_data_args(user_data))
 
     def query_async(self, sql, params=None, cancellable=None, callback=None,
-                    user_data=None):
+                    user_data=_NO_DATA):
         """Runs one query on a worker; finish with `query_finish` (a `DbPool.Rows`)."""
         return DbPool.Pool.query_async(self, sql, params_to_variant(params),
-                                       cancellable, callback, user_data)
+                                       cancellable, callback, *_data_args(user_data))
 
-    def run_async(self, access, func, cancellable=None, callback=None, user_data=None):
-        """Runs ``func(connection, cancellable)`` on a pool worker thread with a lease
-        of kind `access`; `callback(pool, result, user_data)` runs on this thread's
-        main context, and `run_finish(result)` returns what `func` returned or raises
-        what it raised. The lease is returned after `func` returns."""
+    def run_async(self, access, func, cancellable=None, callback=None, user_data=_NO_DATA):
+        """Runs ``func(connection, cancellable)`` on a worker thread with a lease of
+        kind `access` (the original design's ``with_connection``); the lease goes back
+        to the pool when `func` returns, rolling back a transaction it left open.
+
+        ``callback(pool, result[, user_data])`` runs on the main context that is
+        thread-default here, and ``run_finish(result)`` returns what `func` returned
+        or raises what it raised (a `GLib.Error` from the pool, a cancellation, or any
+        Python exception).
+
+        This is implemented in Python on top of the blocking `acquire`, on a
+        per-pool set of Python worker threads: the C ``db_pool_run_async`` hands a
+        function pointer to a GLib worker thread, which is not exposed to bindings
+        (gjs cannot run JavaScript off its main thread).
+        """
         state = _RunState()
 
-        def trampoline(connection, func_cancellable):
-            state.ran = True
+        def work():
             try:
-                state.value = func(connection, func_cancellable)
+                if cancellable is not None:
+                    cancellable.set_error_if_cancelled()
+                with DbPool.Pool.acquire(self, access, cancellable) as connection:
+                    state.value = func(connection, cancellable)
             except BaseException as exc:  # re-raised by run_finish
                 state.exc = exc
-            return None
+            # Completes on the task's context (an idle there), not on this thread.
+            task.return_boolean(True)
 
-        def done(source, result, *data):
+        def done(source, result, *_):
             with _run_states_lock:
                 _run_states[result] = state
             if callback is not None:
-                callback(source, result, *data)
+                callback(source, result, *_data_args(user_data))
             else:
                 with _run_states_lock:
                     _run_states.pop(result, None)
 
-        return DbPool.Pool.run_async(self, access, trampoline, cancellable, done,
-                                     user_data)
+        task = Gio.Task.new(self, cancellable, done, None)
+        # Once the function ran, its outcome is reported even if the cancellable fired
+        # late: a committed write must not look cancelled (as in the C API).
+        task.set_check_cancellable(False)
+        _run_executor(self).submit(work)
 
     def run_finish(self, result):
+        """The value returned by the function given to `run_async`; raises what it
+        raised."""
         with _run_states_lock:
             state = _run_states.pop(result, None)
-        try:
-            DbPool.Pool.run_finish(self, result)
-        except GLib.Error:
-            # A Python function that raised can only signal it as "no result": its
-            # own exception is the one worth seeing.
-            if state is not None and state.exc is not None:
-                raise state.exc
-            raise
         if state is None:
-            return None
+            raise ValueError('run_finish() takes the result passed to the run_async() '
+                             'callback, once')
+        result.propagate_boolean()
         if state.exc is not None:
             raise state.exc
         return state.value

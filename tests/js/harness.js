@@ -3,6 +3,7 @@
 // another on the GLib main loop; a failure is reported and sets a non-zero exit status.
 
 import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
 import System from 'system';
 
 const tests = [];
@@ -46,13 +47,16 @@ export function makeTempDir() {
     return GLib.dir_make_tmp('dbpool-js-XXXXXX');
 }
 
+// Removes a directory made by makeTempDir() and the files in it.
 export function removeTree(path) {
-    const dir = GLib.Dir.open(path, 0);
-    let name;
-    while ((name = dir.read_name()) !== null)
-        GLib.unlink(GLib.build_filenamev([path, name]));
-    dir.close();
-    GLib.rmdir(path);
+    const dir = Gio.File.new_for_path(path);
+    const children = dir.enumerate_children('standard::name',
+        Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+    let info;
+    while ((info = children.next_file(null)) !== null)
+        dir.get_child(info.get_name()).delete(null);
+    children.close(null);
+    dir.delete(null);
 }
 
 // Resolves once `predicate()` is true, checking it from the main loop.

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The recording pipeline of a DbHistoryStorage.
+ *
+ * Records go through one write queue. A single drainer at a time takes the pool's
+ * write lease and writes queued snapshots back to back, one transaction each, so a
+ * burst of messages costs one lease hand-off rather than one per message and never
+ * waits out the pool's connection timeout in its queue behind itself. The drainer
+ * gives the lease back after a short slice so that other writers (a cleanup, the
+ * application's own) get their turn in the pool's FIFO order.
+ *
+ * LSP JSON is parsed on parser threads beside the drainer, so several producers'
+ * messages are parsed while another snapshot is being written.
+ *
+ * Both kinds of thread are the writer's own (non-exclusive GThreadPools), so they
+ * never wait behind unrelated work in a shared pool, and they need no main context:
+ * results are returned on each record's GTask straight from the thread, and GTask
+ * delivers them on the caller's context. */
+
+#include "db-history-private.h"
+#include "db-tsan-private.h"
+
+#define DRAIN_SLICE_SNAPSHOTS 64
+#define DRAIN_SLICE_US        (20 * 1000)
+
+struct _DbHistoryWriter
+{
+  GObject      *owner;          /* not referenced, except while work runs */
+  DbPool       *pool;
+
+  GMutex        lock;
+  GQueue        queue;          /* of GTask, under lock */
+  gboolean      draining;       /* a drainer runs; under lock */
+
+  GThreadPool  *drainer;        /* one thread */
+  GThreadPool  *parsers;
+};
+
+DbRecordData *
+_db_record_data_new (void)
+{
+  return g_new0 (DbRecordData, 1);
+}
+
+void
+_db_record_data_free (gpointer data)
+{
+  DbRecordData *rd = data;
+
+  _db_snapshot_record_free (rd->record);
+  g_free (rd->json);
+  g_clear_object (&rd->snapshot);
+  g_free (rd);
+}
+
+static void
+fail_queued (DbHistoryWriter *self,
+             const GError    *error)
+{
+  GQueue failed = G_QUEUE_INIT;
+  GTask *task;
+
+  db_mutex_lock (&self->lock);
+  failed = self->queue;
+  g_queue_init (&self->queue);
+  self->draining = FALSE;
+  db_mutex_unlock (&self->lock);
+
+  while ((task = g_queue_pop_head (&failed)) != NULL)
+    {
+      /* Allocated before the return, so TSan sees it published with the result. */
+      GError *copy = g_error_copy (error);
+
+      db_task_return_error (task, copy);
+      g_object_unref (task);
+    }
+}
+
+/* The next queued record, or NULL after retiring the drainer (under the same lock,
+ * so a record queued right after starts a new one). */
+static GTask *
+next_queued (DbHistoryWriter *self)
+{
+  GTask *task;
+
+  db_mutex_lock (&self->lock);
+  task = g_queue_pop_head (&self->queue);
+  if (task == NULL)
+    self->draining = FALSE;
+  db_mutex_unlock (&self->lock);
+
+  return task;
+}
+
+static void
+write_one (DbConnection *conn,
+           GTask        *task)
+{
+  DbRecordData *rd = g_task_get_task_data (task);
+  GError *error = NULL;
+  gint64 id;
+
+  DB_TSAN_RELEASE (task);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  id = _db_history_write_snapshot (conn, rd->record, &error);
+  if (id == 0)
+    db_task_return_error (task, error);
+  else
+    {
+      gint64 *result = g_memdup2 (&id, sizeof id);
+
+      db_task_return_pointer (task, result, g_free);
+    }
+}
+
+/* @data is a reference to the owner, which keeps the writer alive. A blocking
+ * acquire is what the pool offers code that is already off the main thread. */
+static void
+drain_thread (gpointer data,
+              gpointer user_data)
+{
+  GObject *owner = data;
+  DbHistoryWriter *self = user_data;
+  gboolean active = TRUE;
+
+  DB_TSAN_ACQUIRE (owner);
+
+  while (active)
+    {
+      g_autoptr(DbConnection) conn = NULL;
+      g_autoptr(GError) error = NULL;
+      gint64 slice_end;
+
+      conn = db_pool_acquire (self->pool, DB_ACCESS_WRITE, NULL, &error);
+      if (conn == NULL)
+        {
+          fail_queued (self, error);
+          break;
+        }
+
+      slice_end = g_get_monotonic_time () + DRAIN_SLICE_US;
+      for (guint written = 0;
+           written < DRAIN_SLICE_SNAPSHOTS && g_get_monotonic_time () < slice_end;
+           written++)
+        {
+          GTask *task = next_queued (self);
+
+          if (task == NULL)
+            {
+              active = FALSE;
+              break;
+            }
+          write_one (conn, task);
+          g_object_unref (task);
+        }
+      /* At the end of a slice the lease goes back, and the next acquire queues
+       * behind the other writers. */
+      db_connection_release (conn);
+    }
+
+  /* Possibly the last reference: nothing of @self may be touched after this. */
+  g_object_unref (owner);
+}
+
+void
+_db_history_writer_write (DbHistoryWriter *self,
+                          GTask           *task)
+{
+  gboolean start;
+
+  db_mutex_lock (&self->lock);
+  g_queue_push_tail (&self->queue, task);
+  start = !self->draining;
+  self->draining = TRUE;
+  db_mutex_unlock (&self->lock);
+
+  if (start)
+    {
+      g_object_ref (self->owner);
+      DB_TSAN_RELEASE (self->owner);
+      g_thread_pool_push (self->drainer, self->owner, NULL);
+    }
+}
+
+/* @data is the caller's task (a reference), which keeps the owner and so the
+ * writer alive. */
+static void
+parse_thread (gpointer data,
+              gpointer user_data)
+{
+  g_autoptr(GTask) task = data;
+  DbHistoryWriter *self = user_data;
+  DbRecordData *rd;
+  GError *error = NULL;
+
+  DB_TSAN_ACQUIRE (task);
+  rd = g_task_get_task_data (task);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  rd->record = _db_lsp_parse_publish_diagnostics (rd->json, -1, rd->timestamp_us, &error);
+  g_clear_pointer (&rd->json, g_free);
+  if (rd->record == NULL)
+    db_task_return_error (task, error);
+  else
+    _db_history_writer_write (self, g_steal_pointer (&task));
+}
+
+void
+_db_history_writer_parse_and_write (DbHistoryWriter *self,
+                                    GTask           *task)
+{
+  DB_TSAN_RELEASE (task);
+  g_thread_pool_push (self->parsers, task, NULL);
+}
+
+DbHistoryWriter *
+_db_history_writer_new (GObject *owner,
+                        DbPool  *pool)
+{
+  DbHistoryWriter *self = g_new0 (DbHistoryWriter, 1);
+
+  self->owner = owner;
+  self->pool = g_object_ref (pool);
+  g_mutex_init (&self->lock);
+  g_queue_init (&self->queue);
+
+  /* Cannot fail for non-exclusive pools. Parsing is CPU-bound and the drainer is
+   * busy too: parsers leave one processor for the drainer and the readers, whose
+   * latency matters more than the last bit of ingestion throughput. */
+  self->drainer = g_thread_pool_new (drain_thread, self, 1, FALSE, NULL);
+  self->parsers = g_thread_pool_new (parse_thread, self,
+                                     (int) MAX (1, g_get_num_processors () - 1),
+                                     FALSE, NULL);
+  return self;
+}
+
+void
+_db_history_writer_free (DbHistoryWriter *self)
+{
+  if (self == NULL)
+    return;
+
+  /* Every queued or parsing record's task holds the owner, so nothing is pending.
+   * This may run on one of the writer's own threads (dropping the last reference):
+   * do not wait for them, GLib frees each pool when its thread is done. */
+  g_assert (g_queue_is_empty (&self->queue));
+  g_thread_pool_free (self->drainer, FALSE, FALSE);
+  g_thread_pool_free (self->parsers, FALSE, FALSE);
+  g_mutex_clear (&self->lock);
+  g_object_unref (self->pool);
+  g_free (self);
+}
