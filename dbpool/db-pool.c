@@ -64,7 +64,8 @@ struct _DbWaiter
   GCond         cond;
   /* async */
   DbWaiterDone  done;
-  GTask        *task;         /* borrowed: the task owns the waiter */
+  GTask        *task;         /* owns the waiter */
+  gboolean      holds_task;   /* the queue holds a reference on @task */
   GSource      *timeout_source;
   GSource      *cancel_source;
 };
@@ -780,6 +781,11 @@ enqueue_async (DbPool       *self,
     {
       GMainContext *context = g_task_get_context (task);
 
+      /* The queue keeps the task (and so the waiter) alive until the waiter is
+       * finished; the done function drops this reference. */
+      g_object_ref (task);
+      waiter->holds_task = TRUE;
+
       if (self->connection_timeout_ms > 0)
         {
           waiter->timeout_source = g_timeout_source_new (self->connection_timeout_ms);
@@ -802,6 +808,20 @@ enqueue_async (DbPool       *self,
   finish_batch (self, &batch);
   if (finished)
     done (self, waiter);
+}
+
+static void waiter_clear_sources (DbWaiter *waiter);
+
+/* Called first by every done function: takes over the reference the queue held (if
+ * the waiter was ever queued) and removes the timeout and cancellation sources. */
+static GTask *
+waiter_take_task (DbWaiter *waiter)
+{
+  GTask *task = waiter->holds_task ? waiter->task : g_object_ref (waiter->task);
+
+  waiter->holds_task = FALSE;
+  waiter_clear_sources (waiter);
+  return task;
 }
 
 static void
@@ -850,10 +870,7 @@ static void
 acquire_done (DbPool   *self,
               DbWaiter *waiter)
 {
-  /* The sources may hold the last references to the task, which owns @waiter. */
-  g_autoptr(GTask) task = g_object_ref (waiter->task);
-
-  waiter_clear_sources (waiter);
+  g_autoptr(GTask) task = waiter_take_task (waiter);
 
   if (waiter->error != NULL)
     db_task_return_error (task, g_steal_pointer (&waiter->error));
@@ -1041,10 +1058,7 @@ static void
 op_done (DbPool   *self,
          DbWaiter *waiter)
 {
-  /* The sources may hold the last references to the task, which owns @waiter. */
-  g_autoptr(GTask) task = g_object_ref (waiter->task);
-
-  waiter_clear_sources (waiter);
+  g_autoptr(GTask) task = waiter_take_task (waiter);
 
   if (waiter->error != NULL)
     db_task_return_error (task, g_steal_pointer (&waiter->error));

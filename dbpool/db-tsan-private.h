@@ -7,7 +7,7 @@
  * returning a GTask to another thread), so a TSan build reports real races only.
  * They compile to nothing in normal builds. */
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #if defined(__SANITIZE_THREAD__)
 # define DB_TSAN 1
@@ -63,11 +63,54 @@ db_cond_wait_until (GCond  *cond,
   return signalled;
 }
 
-/* A GTask returned on a worker is completed on another thread. */
-#define db_task_return_error(t, e)      (DB_TSAN_RELEASE (t), g_task_return_error ((t), (e)))
-#define db_task_return_pointer(t, p, d) (DB_TSAN_RELEASE (t), g_task_return_pointer ((t), (p), (d)))
-#define db_task_return_int(t, v)        (DB_TSAN_RELEASE (t), g_task_return_int ((t), (v)))
-#define db_task_return_boolean(t, v)    (DB_TSAN_RELEASE (t), g_task_return_boolean ((t), (v)))
-#define db_task_propagate_pointer(t, e) (DB_TSAN_ACQUIRE (t), g_task_propagate_pointer ((t), (e)))
-#define db_task_propagate_int(t, e)     (DB_TSAN_ACQUIRE (t), g_task_propagate_int ((t), (e)))
-#define db_task_propagate_boolean(t, e) (DB_TSAN_ACQUIRE (t), g_task_propagate_boolean ((t), (e)))
+/* A GTask returned on a worker is completed on another thread. Functions, not
+ * macros: the arguments (often freshly allocated results) are evaluated before the
+ * release annotation. */
+static inline void
+db_task_return_error (GTask *task, GError *error)
+{
+  DB_TSAN_RELEASE (task);
+  g_task_return_error (task, error);
+}
+
+static inline void
+db_task_return_pointer (GTask *task, gpointer result, GDestroyNotify result_destroy)
+{
+  DB_TSAN_RELEASE (task);
+  g_task_return_pointer (task, result, result_destroy);
+}
+
+static inline void
+db_task_return_int (GTask *task, gssize result)
+{
+  DB_TSAN_RELEASE (task);
+  g_task_return_int (task, result);
+}
+
+static inline void
+db_task_return_boolean (GTask *task, gboolean result)
+{
+  DB_TSAN_RELEASE (task);
+  g_task_return_boolean (task, result);
+}
+
+static inline gpointer
+db_task_propagate_pointer (GTask *task, GError **error)
+{
+  DB_TSAN_ACQUIRE (task);
+  return g_task_propagate_pointer (task, error);
+}
+
+static inline gssize
+db_task_propagate_int (GTask *task, GError **error)
+{
+  DB_TSAN_ACQUIRE (task);
+  return g_task_propagate_int (task, error);
+}
+
+static inline gboolean
+db_task_propagate_boolean (GTask *task, GError **error)
+{
+  DB_TSAN_ACQUIRE (task);
+  return g_task_propagate_boolean (task, error);
+}

@@ -179,6 +179,45 @@ test_run_async (void)
   }
 }
 
+/* A waiter queued with no timeout and no cancellable has no GSource holding its task:
+ * the queue itself must keep it alive (a use-after-free found under valgrind). */
+static gpointer
+short_write (DbConnection  *conn,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_usleep (2000);
+  return GINT_TO_POINTER (1);
+}
+
+static void
+count_run (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (db_pool_run_finish (DB_POOL (source), result, &error) == GINT_TO_POINTER (1));
+  g_assert_no_error (error);
+  (*(int *) data)++;
+}
+
+static void
+test_queued_without_timeout (void)
+{
+  g_autofree char *path = test_db_path ();
+  g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
+  g_autoptr(DbPool) pool = NULL;
+  int done = 0;
+
+  db_pool_config_set_connection_timeout_ms (config, 0);
+  pool = test_pool_new (config);
+  for (int i = 0; i < 8; i++)
+    db_pool_run_async (pool, DB_ACCESS_WRITE, short_write, NULL, NULL, NULL, count_run, &done);
+  test_wait_until (done == 8, 20000);
+}
+
 /* ---- timeout and cancellation -------------------------------------------------- */
 
 static void
@@ -470,6 +509,7 @@ main (int    argc,
   g_test_add_func ("/pool-async/new-error", test_async_new_error);
   g_test_add_func ("/pool-async/execute-query", test_execute_query_async);
   g_test_add_func ("/pool-async/run", test_run_async);
+  g_test_add_func ("/pool-async/queued-without-timeout", test_queued_without_timeout);
   g_test_add_func ("/pool-async/timeout-and-cancel", test_async_timeout_and_cancel);
   g_test_add_func ("/pool-async/cancel-running-statement", test_cancel_running_statement);
   g_test_add_func ("/pool-async/cancel-races-handoff", test_cancel_races_handoff);
