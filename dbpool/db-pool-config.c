@@ -41,6 +41,9 @@ struct _DbPoolConfig
   DbSynchronous  synchronous;
   guint          statement_cache_size;
   guint          maintenance_interval_ms;
+  guint          circuit_breaker_threshold;
+  guint          circuit_breaker_cooldown_ms;
+  guint          leak_threshold_ms;
 };
 
 G_DEFINE_FINAL_TYPE (DbPoolConfig, db_pool_config, G_TYPE_OBJECT)
@@ -58,6 +61,9 @@ enum {
   PROP_SYNCHRONOUS,
   PROP_STATEMENT_CACHE_SIZE,
   PROP_MAINTENANCE_INTERVAL_MS,
+  PROP_CIRCUIT_BREAKER_THRESHOLD,
+  PROP_CIRCUIT_BREAKER_COOLDOWN_MS,
+  PROP_LEAK_THRESHOLD_MS,
   N_PROPS
 };
 
@@ -75,6 +81,9 @@ static GParamSpec *properties[N_PROPS];
 #define DEFAULT_SYNCHRONOUS             DB_SYNCHRONOUS_NORMAL
 #define DEFAULT_STATEMENT_CACHE_SIZE    64
 #define DEFAULT_MAINTENANCE_INTERVAL_MS 30000
+#define DEFAULT_CIRCUIT_BREAKER_THRESHOLD 3
+#define DEFAULT_CIRCUIT_BREAKER_COOLDOWN_MS 1000
+#define DEFAULT_LEAK_THRESHOLD_MS       0
 
 static void
 db_pool_config_finalize (GObject *object)
@@ -129,6 +138,15 @@ db_pool_config_get_property (GObject    *object,
     case PROP_MAINTENANCE_INTERVAL_MS:
       g_value_set_uint (value, self->maintenance_interval_ms);
       break;
+    case PROP_CIRCUIT_BREAKER_THRESHOLD:
+      g_value_set_uint (value, self->circuit_breaker_threshold);
+      break;
+    case PROP_CIRCUIT_BREAKER_COOLDOWN_MS:
+      g_value_set_uint (value, self->circuit_breaker_cooldown_ms);
+      break;
+    case PROP_LEAK_THRESHOLD_MS:
+      g_value_set_uint (value, self->leak_threshold_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -176,6 +194,15 @@ db_pool_config_set_property (GObject      *object,
       break;
     case PROP_MAINTENANCE_INTERVAL_MS:
       db_pool_config_set_maintenance_interval_ms (self, g_value_get_uint (value));
+      break;
+    case PROP_CIRCUIT_BREAKER_THRESHOLD:
+      db_pool_config_set_circuit_breaker_threshold (self, g_value_get_uint (value));
+      break;
+    case PROP_CIRCUIT_BREAKER_COOLDOWN_MS:
+      db_pool_config_set_circuit_breaker_cooldown_ms (self, g_value_get_uint (value));
+      break;
+    case PROP_LEAK_THRESHOLD_MS:
+      db_pool_config_set_leak_threshold_ms (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -342,6 +369,47 @@ db_pool_config_class_init (DbPoolConfigClass *klass)
                 "Milliseconds between maintenance runs, 0 for none",
                 DEFAULT_MAINTENANCE_INTERVAL_MS);
 
+  /**
+   * DbPoolConfig:circuit-breaker-threshold:
+   *
+   * How many connection opens in a row must fail before the pool stops trying for a
+   * while (the circuit breaker opens): acquires that need a new connection then fail
+   * at once with %DB_POOL_ERROR_OPEN instead of each waiting for its own failure, and
+   * the pool retries on its own after
+   * [property@DbPool.PoolConfig:circuit-breaker-cooldown-ms]. Default 3; `0` turns the
+   * breaker off.
+   */
+  properties[PROP_CIRCUIT_BREAKER_THRESHOLD] =
+    uint_param ("circuit-breaker-threshold", "Circuit breaker threshold",
+                "Failed opens in a row before failing fast, 0 for never",
+                DEFAULT_CIRCUIT_BREAKER_THRESHOLD);
+
+  /**
+   * DbPoolConfig:circuit-breaker-cooldown-ms:
+   *
+   * How long, in milliseconds, the open circuit breaker fails acquires fast before
+   * one trial open is let through. Each failed trial doubles the wait, up to 32 times
+   * this value; a successful open closes the breaker. Default 1000.
+   */
+  properties[PROP_CIRCUIT_BREAKER_COOLDOWN_MS] =
+    uint_param ("circuit-breaker-cooldown-ms", "Circuit breaker cooldown",
+                "Milliseconds before a trial open",
+                DEFAULT_CIRCUIT_BREAKER_COOLDOWN_MS);
+
+  /**
+   * DbPoolConfig:leak-threshold-ms:
+   *
+   * A lease held longer than this many milliseconds is reported once: a warning naming
+   * where it was acquired is logged and [signal@DbPool.Pool::lease-held-too-long] is
+   * emitted on the owner context. Checked at each maintenance run, so the report
+   * comes at most [property@DbPool.PoolConfig:maintenance-interval-ms] late. Default
+   * `0`: off (capturing where leases are acquired costs a stack walk per acquire).
+   */
+  properties[PROP_LEAK_THRESHOLD_MS] =
+    uint_param ("leak-threshold-ms", "Leak threshold",
+                "Milliseconds a lease may be held before it is reported, 0 for never",
+                DEFAULT_LEAK_THRESHOLD_MS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -358,6 +426,9 @@ db_pool_config_init (DbPoolConfig *self)
   self->synchronous = DEFAULT_SYNCHRONOUS;
   self->statement_cache_size = DEFAULT_STATEMENT_CACHE_SIZE;
   self->maintenance_interval_ms = DEFAULT_MAINTENANCE_INTERVAL_MS;
+  self->circuit_breaker_threshold = DEFAULT_CIRCUIT_BREAKER_THRESHOLD;
+  self->circuit_breaker_cooldown_ms = DEFAULT_CIRCUIT_BREAKER_COOLDOWN_MS;
+  self->leak_threshold_ms = DEFAULT_LEAK_THRESHOLD_MS;
 }
 
 /**
@@ -446,6 +517,9 @@ db_pool_config_copy (DbPoolConfig *self)
   copy->synchronous = self->synchronous;
   copy->statement_cache_size = self->statement_cache_size;
   copy->maintenance_interval_ms = self->maintenance_interval_ms;
+  copy->circuit_breaker_threshold = self->circuit_breaker_threshold;
+  copy->circuit_breaker_cooldown_ms = self->circuit_breaker_cooldown_ms;
+  copy->leak_threshold_ms = self->leak_threshold_ms;
 
   return copy;
 }
@@ -786,6 +860,57 @@ DEFINE_UINT_ACCESSORS (statement_cache_size, PROP_STATEMENT_CACHE_SIZE)
  * Sets [property@DbPool.PoolConfig:maintenance-interval-ms].
  */
 DEFINE_UINT_ACCESSORS (maintenance_interval_ms, PROP_MAINTENANCE_INTERVAL_MS)
+
+/**
+ * db_pool_config_get_circuit_breaker_threshold:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:circuit-breaker-threshold].
+ *
+ * Returns: the number of failed opens in a row that opens the breaker, 0 for never
+ */
+/**
+ * db_pool_config_set_circuit_breaker_threshold:
+ * @self: a config
+ * @value: the number of failed opens in a row that opens the breaker, 0 for never
+ *
+ * Sets [property@DbPool.PoolConfig:circuit-breaker-threshold].
+ */
+DEFINE_UINT_ACCESSORS (circuit_breaker_threshold, PROP_CIRCUIT_BREAKER_THRESHOLD)
+
+/**
+ * db_pool_config_get_circuit_breaker_cooldown_ms:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:circuit-breaker-cooldown-ms].
+ *
+ * Returns: milliseconds before a trial open
+ */
+/**
+ * db_pool_config_set_circuit_breaker_cooldown_ms:
+ * @self: a config
+ * @value: milliseconds before a trial open
+ *
+ * Sets [property@DbPool.PoolConfig:circuit-breaker-cooldown-ms].
+ */
+DEFINE_UINT_ACCESSORS (circuit_breaker_cooldown_ms, PROP_CIRCUIT_BREAKER_COOLDOWN_MS)
+
+/**
+ * db_pool_config_get_leak_threshold_ms:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:leak-threshold-ms].
+ *
+ * Returns: milliseconds a lease may be held before it is reported, 0 for never
+ */
+/**
+ * db_pool_config_set_leak_threshold_ms:
+ * @self: a config
+ * @value: milliseconds a lease may be held before it is reported, 0 for never
+ *
+ * Sets [property@DbPool.PoolConfig:leak-threshold-ms].
+ */
+DEFINE_UINT_ACCESSORS (leak_threshold_ms, PROP_LEAK_THRESHOLD_MS)
 
 /**
  * db_pool_config_get_enable_wal:

@@ -77,5 +77,17 @@ DBPOOL_AVAILABLE_IN_ALL
 guint          db_pool_config_get_maintenance_interval_ms (DbPoolConfig *self);
 DBPOOL_AVAILABLE_IN_ALL
 void           db_pool_config_set_maintenance_interval_ms (DbPoolConfig *self, guint value);
+DBPOOL_AVAILABLE_IN_ALL
+guint          db_pool_config_get_circuit_breaker_threshold (DbPoolConfig *self);
+DBPOOL_AVAILABLE_IN_ALL
+void           db_pool_config_set_circuit_breaker_threshold (DbPoolConfig *self, guint value);
+DBPOOL_AVAILABLE_IN_ALL
+guint          db_pool_config_get_circuit_breaker_cooldown_ms (DbPoolConfig *self);
+DBPOOL_AVAILABLE_IN_ALL
+void           db_pool_config_set_circuit_breaker_cooldown_ms (DbPoolConfig *self, guint value);
+DBPOOL_AVAILABLE_IN_ALL
+guint          db_pool_config_get_leak_threshold_ms (DbPoolConfig *self);
+DBPOOL_AVAILABLE_IN_ALL
+void           db_pool_config_set_leak_threshold_ms (DbPoolConfig *self, guint value);
 
 G_END_DECLS

@@ -22,6 +22,7 @@ struct _DbPoolNotifier
   GParamSpec  **pspecs;
   guint         n_pspecs;
   DbPoolStats   last;               /* owner context only */
+  guint         recheck;            /* owner context only: stat indices to notify again */
   gboolean      destroyed;
 };
 
@@ -54,6 +55,7 @@ notifier_dispatch (GSource     *source,
   DbPoolNotifier *self = (DbPoolNotifier *) source;
   g_autoptr(GObject) pool = NULL;
   DbPoolStats now;
+  guint notified = 0;
 
   g_source_set_ready_time (source, -1);
   __atomic_store_n (&self->next_allowed_us, g_get_monotonic_time () + NOTIFY_INTERVAL_US,
@@ -70,10 +72,19 @@ notifier_dispatch (GSource     *source,
 
   g_object_freeze_notify (pool);
   for (guint i = 0; i < self->n_pspecs; i++)
-    if (_db_pool_stats_get_field (&now, i) != _db_pool_stats_get_field (&self->last, i))
-      g_object_notify_by_pspec (pool, self->pspecs[i]);
+    if (_db_pool_stats_get_field (&now, i) != _db_pool_stats_get_field (&self->last, i) ||
+        (self->recheck & (1u << i)) != 0)
+      {
+        g_object_notify_by_pspec (pool, self->pspecs[i]);
+        notified |= 1u << i;
+      }
   self->last = now;
   g_object_thaw_notify (pool);
+
+  /* Handlers read the live value when notified. If anything changed since the snapshot
+   * (a kick arrived meanwhile), what they read may be neither the snapshot nor the
+   * final value, and the next snapshot may equal this one: notify them again then. */
+  self->recheck = g_atomic_int_get (&self->pending) ? notified : 0;
 
   return G_SOURCE_CONTINUE;
 }

@@ -23,7 +23,7 @@ db_pool_stats_copy (const DbPoolStats *self)
 }
 
 /**
- * db_pool_stats_free:
+ * db_pool_stats_free: (skip)
  * @self: (nullable): a stats snapshot
  *
  * Frees a stats snapshot. Does nothing if @self is %NULL.

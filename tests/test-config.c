@@ -22,7 +22,7 @@ assert_configs_equal (DbPoolConfig *a,
   g_autofree GParamSpec **pspecs =
     g_object_class_list_properties (G_OBJECT_GET_CLASS (a), &n_pspecs);
 
-  g_assert_cmpuint (n_pspecs, ==, 11);
+  g_assert_cmpuint (n_pspecs, ==, 14);
   for (guint i = 0; i < n_pspecs; i++)
     {
       g_auto(GValue) va = G_VALUE_INIT;
@@ -54,6 +54,9 @@ new_unusual_config (void)
                 "synchronous", DB_SYNCHRONOUS_EXTRA,
                 "statement-cache-size", 0,
                 "maintenance-interval-ms", 17,
+                "circuit-breaker-threshold", 0,
+                "circuit-breaker-cooldown-ms", 19,
+                "leak-threshold-ms", 23,
                 NULL);
   return config;
 }
@@ -298,7 +301,7 @@ test_json_round_trip (void)
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
   object = json_node_get_object (node);
-  g_assert_cmpuint (json_object_get_size (object), ==, 11);
+  g_assert_cmpuint (json_object_get_size (object), ==, 14);
   g_assert_cmpstr (json_object_get_string_member (object, "synchronous"), ==, "extra");
   g_assert_cmpint (json_object_get_int_member (object, "max-connections"), ==, 7);
   g_assert_false (json_object_get_boolean_member (object, "enable-wal"));
@@ -513,6 +516,9 @@ test_notify_only_on_change (void)
   db_pool_config_set_synchronous (config, DB_SYNCHRONOUS_NORMAL);
   db_pool_config_set_statement_cache_size (config, 64);
   db_pool_config_set_maintenance_interval_ms (config, 30000);
+  db_pool_config_set_circuit_breaker_threshold (config, 3);
+  db_pool_config_set_circuit_breaker_cooldown_ms (config, 1000);
+  db_pool_config_set_leak_threshold_ms (config, 0);
   g_object_set (config, "path", "a.db", "max-connections", 10, "enable-wal", TRUE,
                 "synchronous", DB_SYNCHRONOUS_NORMAL, NULL);
   g_assert_cmpuint (g_hash_table_size (counts), ==, 0);
@@ -529,6 +535,9 @@ test_notify_only_on_change (void)
   db_pool_config_set_synchronous (config, DB_SYNCHRONOUS_FULL);
   db_pool_config_set_statement_cache_size (config, 5);
   db_pool_config_set_maintenance_interval_ms (config, 6);
+  db_pool_config_set_circuit_breaker_threshold (config, 7);
+  db_pool_config_set_circuit_breaker_cooldown_ms (config, 8);
+  db_pool_config_set_leak_threshold_ms (config, 9);
   for (guint i = 0; i < n_pspecs; i++)
     if (notify_count (counts, pspecs[i]->name) != 1)
       g_error ("%s notified %u times", pspecs[i]->name,

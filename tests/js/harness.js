@@ -59,18 +59,26 @@ export function removeTree(path) {
     dir.delete(null);
 }
 
-// Resolves once `predicate()` is true, checking it from the main loop.
-export function waitUntil(predicate) {
-    return new Promise(resolve => {
+// Resolves once `predicate()` is true, checking it from the main loop. `guardS` only
+// turns a hang into a readable failure naming `what` when an event never arrives;
+// nothing is measured against it.
+export function waitUntil(predicate, what = 'the condition', guardS = 20) {
+    return new Promise((resolve, reject) => {
         if (predicate()) {
             resolve();
             return;
         }
-        GLib.idle_add(GLib.PRIORITY_LOW, () => {
-            if (!predicate())
-                return GLib.SOURCE_CONTINUE;
-            resolve();
-            return GLib.SOURCE_REMOVE;
+        const deadline = GLib.get_monotonic_time() + guardS * 1000000;
+        GLib.timeout_add(GLib.PRIORITY_LOW, 1, () => {
+            if (predicate()) {
+                resolve();
+                return GLib.SOURCE_REMOVE;
+            }
+            if (GLib.get_monotonic_time() > deadline) {
+                reject(new AssertionError(`gave up waiting for ${typeof what === 'function' ? what() : what}`));
+                return GLib.SOURCE_REMOVE;
+            }
+            return GLib.SOURCE_CONTINUE;
         });
     });
 }

@@ -228,11 +228,6 @@ test('closed pool refuses work', async () => {
     removeTree(dir);
 });
 
-// KNOWN ISSUE: this test hung (busy-waiting for a notification) in 2 of ~6 runs on a
-// loaded 2-core machine; it is under investigation and runs only when
-// DBPOOL_JS_STATS_TEST=1 until the cause is found. The Python and C suites check
-// notify:: delivery and coalescing meanwhile.
-if (GLib.getenv('DBPOOL_JS_STATS_TEST') === '1')
 test('stats properties and notify:: handlers', () => withPool(async pool => {
     const stats = pool.get_stats();
     assert(stats instanceof DbPool.PoolStats);
@@ -245,6 +240,8 @@ test('stats properties and notify:: handlers', () => withPool(async pool => {
     // thread would be a gjs critical, fatal in this suite.)
     const seen = {};
     const last = prop => seen[prop]?.at(-1);
+    const state = () => `notified ${JSON.stringify(seen)}, now active ${pool.active_connections} ` +
+        `waiting ${pool.waiting_requests} requests ${pool.total_requests}`;
     const ids = Object.keys(STATS).map(prop => pool.connect(`notify::${prop}`, (obj, pspec) => {
         (seen[pspec.name] ??= []).push(obj[pspec.name.replaceAll('-', '_')]);
     }));
@@ -253,14 +250,16 @@ test('stats properties and notify:: handlers', () => withPool(async pool => {
 
     // Hold the write lease: a lease is announced, and a write queued behind it waits.
     const conn = await pool.acquire_async(DbPool.Access.WRITE, null);
-    await waitUntil(() => last('active-connections') >= 1);
+    await waitUntil(() => last('active-connections') >= 1,
+        () => `notify::active-connections announcing the held lease (${state()})`);
     const work = [];
     for (let i = 0; i < 30; i++) {
         work.push(pool.execute_async('INSERT INTO t VALUES (?)', new GLib.Variant('(x)', [i]),
             null));
         work.push(pool.query_async('SELECT count(*) FROM t', null, null));
     }
-    await waitUntil(() => last('waiting-requests') >= 1);
+    await waitUntil(() => last('waiting-requests') >= 1,
+        () => `notify::waiting-requests announcing the queued write (${state()})`);
     conn.release();
     await Promise.all(work);
 
@@ -268,11 +267,41 @@ test('stats properties and notify:: handlers', () => withPool(async pool => {
     assert(total >= 62, `total-requests ${total}`);
     // The coalesced notifications catch up with the final values.
     await waitUntil(() => last('total-requests') === total &&
-        last('active-connections') === 0 && last('waiting-requests') === 0);
+        last('active-connections') === 0 && last('waiting-requests') === 0,
+    () => `notify:: announcing the final values (${state()})`);
     for (const id of ids)
         pool.disconnect(id);
     assertEqual(pool.get_stats().total_requests, total);
     assertEqual(JSON.parse(pool.get_stats().to_json())['total-requests'], total);
+}));
+
+test('a notify:: handler is never left with a stale value', () => withPool(async pool => {
+    // Handlers read the live value. If it changes after the notifier's snapshot and
+    // changes back before the next one, the handler must be told again. Handlers run
+    // in connection order, which makes this sequence deterministic.
+    let lease = pool.acquire(DbPool.Access.WRITE, null);
+    let armed = true;
+    const seen = [];
+    const ids = [
+        pool.connect('notify::active-connections', () => armed && lease.release()),
+        pool.connect('notify::active-connections', obj => seen.push(obj.active_connections)),
+        pool.connect('notify::active-connections', () => {
+            if (armed) {
+                armed = false;
+                lease = pool.acquire(DbPool.Access.WRITE, null);
+            }
+        }),
+    ];
+    try {
+        await waitUntil(() => seen.length > 0, 'notify::active-connections');
+        assertEqual(seen[0], 0, 'read between the release and the new lease');
+        assertEqual(pool.active_connections, 1);
+        await waitUntil(() => seen.at(-1) === 1,
+            () => `a notify:: that shows the lease now held (seen ${JSON.stringify(seen)})`);
+    } finally {
+        ids.forEach(id => pool.disconnect(id));
+        lease.release();
+    }
 }));
 
 run();

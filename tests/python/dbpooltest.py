@@ -11,6 +11,10 @@ import gi
 gi.require_version('DbPool', '1.0')
 from gi.repository import GLib, Gio, GObject, DbPool  # noqa: E402
 
+# The test modules take the GI modules from here, after the version is pinned.
+__all__ = ['DbPool', 'GLib', 'Gio', 'GObject', 'POOL_ERROR', 'TempDirTestCase', 'spin',
+           'wait_async']
+
 POOL_ERROR = 'db-pool-error-quark'
 
 
@@ -33,11 +37,28 @@ def wait_async(start):
     return box[0]
 
 
-def spin(until):
-    """Iterates the default main context until `until()` is true."""
+def spin(until, what='the condition', guard_s=20):
+    """Iterates the default main context until `until()` is true.
+
+    `guard_s` only turns a hang into a readable failure (naming `what`) when an event
+    never arrives; nothing is measured against it."""
     context = GLib.MainContext.default()
-    while not until():
-        context.iteration(True)
+    deadline = GLib.get_monotonic_time() + guard_s * 1000000
+    woken = []
+
+    def wake():
+        woken.append(True)
+        return GLib.SOURCE_REMOVE
+
+    source_id = GLib.timeout_add_seconds(guard_s, wake)
+    try:
+        while not until():
+            if woken or GLib.get_monotonic_time() > deadline:
+                raise AssertionError('gave up waiting for %s' % what)
+            context.iteration(True)
+    finally:
+        if not woken:
+            GLib.source_remove(source_id)
 
 
 class TempDirTestCase(unittest.TestCase):

@@ -108,13 +108,14 @@ class NotifyTests(TempDirTestCase):
 
         pool.run_async(DbPool.Access.WRITE, blocking_writer, None, done)
         # Queue the second writer only once the first holds the write lease.
-        spin(lambda: pool.get_stats().current_active_connections >= 1)
+        spin(lambda: pool.get_stats().current_active_connections >= 1,
+             'the first writer to hold its lease')
         pool.run_async(DbPool.Access.WRITE, second_writer, None, done)
         # A burst of statements too, so the counters move while signals are delivered.
         for i in range(50):
             pool.query_async('SELECT count(*) FROM t', None, None,
                              lambda p, r: finished.append(len(p.query_finish(r))))
-        spin(lambda: len(finished) == 52)
+        spin(lambda: len(finished) == 52, 'the workload to finish')
 
         self.assertIn('first', finished)
         self.assertIn('second', finished)
@@ -127,9 +128,44 @@ class NotifyTests(TempDirTestCase):
         # Once the workload is over the last notified values catch up with the pool.
         spin(lambda: seen['total-requests'] and
              seen['total-requests'][-1] == pool.props.total_requests and
-             seen['active-connections'][-1] == 0)
+             seen['active-connections'][-1] == 0,
+             'notify:: to announce the final values (seen: %r)' % dict(seen))
         self.assertGreaterEqual(pool.props.total_requests, 53)
         self.assertEqual(pool.props.active_connections, 0)
+
+    def test_handlers_never_left_with_a_stale_value(self):
+        # A handler reads the property when notified. If the value changes after the
+        # notifier took its snapshot, and changes back before the next one, the next
+        # dispatch must notify again: the handler last saw the intermediate value.
+        # Handlers run in connection order, which makes that sequence deterministic.
+        pool = self.open_pool()
+        state = {'lease': None, 'armed': False}
+        seen = []
+        # Before pool.close() (cleanups run last-in first-out), which waits for leases.
+        self.addCleanup(lambda: state['lease'] and state['lease'].release())
+
+        def release_lease(obj, pspec):
+            if state['armed']:
+                state['lease'].release()
+
+        def record(obj, pspec):
+            seen.append(obj.props.active_connections)
+
+        def take_another_lease(obj, pspec):
+            if state['armed']:
+                state['armed'] = False
+                state['lease'] = pool.acquire(DbPool.Access.WRITE)
+
+        pool.connect('notify::active-connections', release_lease)
+        pool.connect('notify::active-connections', record)
+        pool.connect('notify::active-connections', take_another_lease)
+        state['lease'] = pool.acquire(DbPool.Access.WRITE)
+        state['armed'] = True
+        spin(lambda: seen, 'notify::active-connections')
+        self.assertEqual(seen[0], 0)   # read between the release and the new lease
+        self.assertEqual(pool.props.active_connections, 1)
+        spin(lambda: seen[-1] == 1,
+             'a notify:: that lets the handler see the lease it holds (seen: %r)' % seen)
 
     def test_notify_on_thread_default_context_of_creator(self):
         # A pool created with a thread-default context notifies there, not on the
@@ -144,7 +180,7 @@ class NotifyTests(TempDirTestCase):
             with pool.acquire(DbPool.Access.READ):
                 pass
             while not contexts:
-                context.iteration(True)
+                context.iteration(True)  # meson's timeout guards this one
         finally:
             context.pop_thread_default()
         self.assertEqual(contexts[0], context)
