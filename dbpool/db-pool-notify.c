@@ -21,15 +21,17 @@ struct _DbPoolNotifier
   gint64        next_allowed_us;    /* atomic (__atomic builtins) */
   GParamSpec  **pspecs;
   guint         n_pspecs;
-  DbPoolStats   last;               /* owner context only */
+  DbPoolSnapshot last;               /* owner context only */
   guint         recheck;            /* owner context only: stat indices to notify again */
   gboolean      destroyed;
 };
 
 guint64
-_db_pool_stats_get_field (const DbPoolStats *stats,
-                          guint              index)
+_db_pool_snapshot_get_field (const DbPoolSnapshot *snapshot,
+                             guint                 index)
 {
+  const DbPoolStats *stats = &snapshot->stats;
+
   switch (index)
     {
     case 0: return stats->total_connections_created;
@@ -42,6 +44,7 @@ _db_pool_stats_get_field (const DbPoolStats *stats,
     case 7: return stats->max_wait_time_us;
     case 8: return stats->connection_errors;
     case 9: return stats->timeouts;
+    case 10: return snapshot->circuit_state;
     default:
       g_assert_not_reached ();
     }
@@ -54,7 +57,7 @@ notifier_dispatch (GSource     *source,
 {
   DbPoolNotifier *self = (DbPoolNotifier *) source;
   g_autoptr(GObject) pool = NULL;
-  DbPoolStats now;
+  DbPoolSnapshot now;
   guint notified = 0;
 
   g_source_set_ready_time (source, -1);
@@ -68,11 +71,11 @@ notifier_dispatch (GSource     *source,
   if (pool == NULL)
     return G_SOURCE_CONTINUE;
 
-  _db_pool_snapshot_stats (DB_POOL (pool), &now);
+  _db_pool_snapshot (DB_POOL (pool), &now);
 
   g_object_freeze_notify (pool);
   for (guint i = 0; i < self->n_pspecs; i++)
-    if (_db_pool_stats_get_field (&now, i) != _db_pool_stats_get_field (&self->last, i) ||
+    if (_db_pool_snapshot_get_field (&now, i) != _db_pool_snapshot_get_field (&self->last, i) ||
         (self->recheck & (1u << i)) != 0)
       {
         g_object_notify_by_pspec (pool, self->pspecs[i]);

@@ -23,10 +23,18 @@ DbPoolNotifier *_db_pool_notifier_new     (DbPool          *pool,
 void            _db_pool_notifier_kick    (DbPoolNotifier  *notifier);
 void            _db_pool_notifier_free    (DbPoolNotifier  *notifier);
 
-/* Reads one stat (by property index into the stat pspec table) out of a snapshot. */
-guint64         _db_pool_stats_get_field  (const DbPoolStats *stats,
-                                           guint              index);
-void            _db_pool_snapshot_stats   (DbPool            *self,
-                                           DbPoolStats       *out);
+/* Everything a notify:: can announce, taken at one instant under the pool lock. */
+typedef struct
+{
+  DbPoolStats    stats;
+  DbCircuitState circuit_state;
+} DbPoolSnapshot;
+
+/* Reads one value (by index into the notified pspec table: the stats in DbPoolStats
+ * order, then circuit-state) out of a snapshot. */
+guint64         _db_pool_snapshot_get_field (const DbPoolSnapshot *snapshot,
+                                             guint                 index);
+void            _db_pool_snapshot           (DbPool               *self,
+                                             DbPoolSnapshot       *out);
 
 G_END_DECLS

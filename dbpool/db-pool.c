@@ -51,6 +51,7 @@ struct _DbWaiter
   GList         link;         /* in self->waiters, then in a batch; data = self */
   DbPool       *pool;         /* borrowed */
   DbAccess      access;
+  DbLeaseOrigin origin;       /* filled only when leak detection is on */
   gint64        enqueued_us;
   gboolean      queued;
   gboolean      finished;
@@ -92,6 +93,7 @@ struct _DbPool
   guint            idle_timeout_ms;
   guint            max_lifetime_ms;
   guint            maintenance_interval_ms;
+  guint            leak_threshold_ms;
 
   GMainContext    *owner_context;
   GThreadPool     *workers;
@@ -103,6 +105,8 @@ struct _DbPool
   GCond            drained_cond;
   GQueue           idle;          /* DbConn, most recently returned first */
   GQueue           waiters;       /* DbWaiter, oldest first */
+  GQueue           leased;        /* DbConn out on a lease */
+  DbBreaker        breaker;
   guint            n_open;        /* idle + leased + opening + borrowed */
   guint            n_leased;
   guint            n_opening;
@@ -119,7 +123,7 @@ struct _DbPool
 enum {
   PROP_0,
   PROP_CONFIG,
-  /* the stats, in _db_pool_stats_get_field() order */
+  /* notified values, in _db_pool_snapshot_get_field() order */
   PROP_TOTAL_CONNECTIONS_CREATED,
   PROP_TOTAL_CONNECTIONS_DESTROYED,
   PROP_ACTIVE_CONNECTIONS,
@@ -130,8 +134,16 @@ enum {
   PROP_MAX_WAIT_TIME_US,
   PROP_CONNECTION_ERRORS,
   PROP_TIMEOUTS,
+  PROP_CIRCUIT_STATE,
   N_PROPS
 };
+
+enum {
+  SIGNAL_LEASE_HELD_TOO_LONG,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 #define FIRST_STAT_PROP PROP_TOTAL_CONNECTIONS_CREATED
 #define N_STAT_PROPS (N_PROPS - FIRST_STAT_PROP)
@@ -250,7 +262,22 @@ take_idle_locked (DbPool   *self,
   return l->data;
 }
 
-/* Tries to serve @waiter right now: an idle connection, or a slot to open one. */
+/* @conn goes out on a lease: counted, and listed for leak detection. */
+static void
+lease_locked (DbPool              *self,
+              DbConn              *conn,
+              const DbLeaseOrigin *origin)
+{
+  self->n_leased++;
+  conn->leased_at_us = g_get_monotonic_time ();
+  conn->leak_reported = FALSE;
+  if (origin != NULL)
+    conn->origin = *origin;
+  g_queue_push_tail_link (&self->leased, &conn->link);
+}
+
+/* Tries to serve @waiter right now: an idle connection, a slot to open one, or (the
+ * circuit breaker being open) an immediate error. */
 static gboolean
 try_grant_locked (DbPool   *self,
                   DbWaiter *waiter)
@@ -261,10 +288,23 @@ try_grant_locked (DbPool   *self,
   if (self->idle.length > 0)
     {
       waiter->conn = take_idle_locked (self, waiter->access);
-      self->n_leased++;
+      lease_locked (self, waiter->conn, self->leak_threshold_ms > 0 ? &waiter->origin : NULL);
     }
   else if (self->n_open < self->max_connections)
     {
+      gint64 now = g_get_monotonic_time ();
+
+      switch (_db_breaker_may_open (&self->breaker, now))
+        {
+        case DB_BREAKER_FAIL:
+          waiter->error = _db_breaker_error (&self->breaker, self->settings.path, now);
+          return TRUE;
+        case DB_BREAKER_WAIT:
+          return FALSE;
+        case DB_BREAKER_ALLOW:
+        default:
+          break;
+        }
       waiter->open_slot = TRUE;
       self->n_open++;
       self->n_opening++;
@@ -358,21 +398,29 @@ static void finish_batch (DbPool *self, DbBatch *batch);
 
 /* The caller holds an open slot (n_open and n_opening were counted for it). */
 static DbConn *
-open_in_slot (DbPool    *self,
-              gboolean   lease,
-              GError   **error)
+open_in_slot (DbPool              *self,
+              gboolean             lease,
+              const DbLeaseOrigin *origin,
+              GError             **error)
 {
   g_autoptr(GError) local_error = NULL;
   DbConn *conn = _db_conn_open (&self->settings, &local_error);
   DbBatch batch = DB_BATCH_INIT;
+  gboolean breaker_changed;
 
   db_mutex_lock (&self->lock);
   self->n_opening--;
   if (conn != NULL)
     {
+      breaker_changed = _db_breaker_success (&self->breaker);
       self->stats.total_connections_created++;
       if (lease)
-        self->n_leased++;
+        {
+          lease_locked (self, conn, origin);
+          /* Waiters held back by a trial open may open their own now. */
+          if (breaker_changed)
+            dispatch_locked (self, &batch);
+        }
       else if (!self->closed)
         {
           g_queue_push_head_link (&self->idle, &conn->link);
@@ -386,14 +434,25 @@ open_in_slot (DbPool    *self,
     }
   else
     {
+      breaker_changed = _db_breaker_failure (&self->breaker, local_error, g_get_monotonic_time ());
       self->n_open--;
       self->stats.connection_errors++;
-      /* The slot is free again; a waiter may now open instead. */
+      /* The slot is free again; a waiter may now open instead, or (the breaker just
+       * opened) fail fast. */
       dispatch_locked (self, &batch);
       check_drained_locked (self, &batch);
     }
   db_mutex_unlock (&self->lock);
   finish_batch (self, &batch);
+
+  if (breaker_changed)
+    {
+      if (conn != NULL)
+        g_message ("dbpool: database “%s” is reachable again", self->settings.path);
+      else
+        g_message ("dbpool: database “%s” unreachable, failing fast: %s",
+                   self->settings.path, local_error->message);
+    }
 
   if (conn == NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
@@ -418,7 +477,7 @@ take_grant (DbPool    *self,
     return g_steal_pointer (&waiter->conn);
 
   waiter->open_slot = FALSE;
-  conn = open_in_slot (self, TRUE, error);
+  conn = open_in_slot (self, TRUE, self->leak_threshold_ms > 0 ? &waiter->origin : NULL, error);
   if (conn == NULL && waiter->access == DB_ACCESS_WRITE)
     {
       DbBatch batch = DB_BATCH_INIT;
@@ -539,6 +598,7 @@ _db_pool_return_conn (DbPool   *self,
 
   db_mutex_lock (&self->lock);
   self->n_leased--;
+  g_queue_unlink (&self->leased, &conn->link);
   if (access == DB_ACCESS_WRITE)
     self->writer_busy = FALSE;
 
@@ -668,6 +728,8 @@ db_pool_acquire (DbPool        *self,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
+  if (self->leak_threshold_ms > 0)
+    _db_lease_origin_capture (&waiter.origin, "db_pool_acquire()");
 
   g_cond_init (&waiter.cond);
   db_mutex_lock (&self->lock);
@@ -914,6 +976,8 @@ db_pool_acquire_async (DbPool              *self,
   g_task_set_source_tag (task, db_pool_acquire_async);
   waiter = g_new0 (DbWaiter, 1);
   g_task_set_task_data (task, waiter, waiter_free);
+  if (self->leak_threshold_ms > 0)
+    _db_lease_origin_capture (&waiter->origin, "db_pool_acquire_async()");
 
   enqueue_async (self, task, waiter, access, acquire_done);
 }
@@ -1071,6 +1135,7 @@ start_op (DbPool              *self,
           OpData              *op,
           DbAccess             access,
           gpointer             source_tag,
+          const char          *entry,
           GCancellable        *cancellable,
           GAsyncReadyCallback  callback,
           gpointer             user_data)
@@ -1082,6 +1147,8 @@ start_op (DbPool              *self,
    * a committed write must not be reported as cancelled. */
   g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, op, op_data_free);
+  if (self->leak_threshold_ms > 0)
+    _db_lease_origin_capture (&op->waiter.origin, entry);
 
   enqueue_async (self, task, &op->waiter, access, op_done);
 }
@@ -1145,7 +1212,8 @@ db_pool_run_async (DbPool              *self,
   op->func = func;
   op->func_data = func_data;
   op->func_data_destroy = func_data_destroy;
-  start_op (self, op, access, db_pool_run_async, cancellable, callback, user_data);
+  start_op (self, op, access, db_pool_run_async, "db_pool_run_async()",
+            cancellable, callback, user_data);
 }
 
 /**
@@ -1202,7 +1270,7 @@ db_pool_execute_async (DbPool              *self,
   op->kind = OP_EXECUTE;
   op->sql = g_strdup (sql);
   op->params = params ? g_variant_ref_sink (params) : NULL;
-  start_op (self, op, access_for_sql (self, sql), db_pool_execute_async,
+  start_op (self, op, access_for_sql (self, sql), db_pool_execute_async, "db_pool_execute_async()",
             cancellable, callback, user_data);
 }
 
@@ -1269,7 +1337,7 @@ db_pool_query_async (DbPool              *self,
   op->kind = OP_QUERY;
   op->sql = g_strdup (sql);
   op->params = params ? g_variant_ref_sink (params) : NULL;
-  start_op (self, op, access_for_sql (self, sql), db_pool_query_async,
+  start_op (self, op, access_for_sql (self, sql), db_pool_query_async, "db_pool_query_async()",
             cancellable, callback, user_data);
 }
 
@@ -1319,7 +1387,7 @@ maintenance_job (gpointer data)
       g_autoptr(GError) error = NULL;
 
       /* Failures are counted in connection-errors; the next tick tries again. */
-      if (open_in_slot (self, FALSE, &error) == NULL && error != NULL)
+      if (open_in_slot (self, FALSE, NULL, &error) == NULL && error != NULL)
         g_debug ("dbpool: refilling the pool failed: %s", error->message);
     }
 
@@ -1351,6 +1419,53 @@ maintenance_job (gpointer data)
 
   g_object_unref (self);
   g_free (work);
+}
+
+typedef struct
+{
+  gint64        held_us;
+  DbAccess      access;
+  DbLeaseOrigin origin;
+} LeakReport;
+
+/* Leases held past leak-threshold-ms, each reported once: a warning naming where it
+ * was acquired and ::lease-held-too-long, here on the owner context. */
+static void
+report_leaks (DbPool *self,
+              gint64  now)
+{
+  g_autoptr(GArray) reports = NULL;
+
+  if (self->leak_threshold_ms == 0)
+    return;
+
+  reports = g_array_new (FALSE, FALSE, sizeof (LeakReport));
+  db_mutex_lock (&self->lock);
+  for (GList *l = self->leased.head; l != NULL; l = l->next)
+    {
+      DbConn *conn = l->data;
+
+      if (!conn->leak_reported &&
+          now - conn->leased_at_us >= (gint64) self->leak_threshold_ms * 1000)
+        {
+          LeakReport report = { now - conn->leased_at_us, conn->query_only == 1 ? DB_ACCESS_READ : DB_ACCESS_WRITE, conn->origin };
+
+          conn->leak_reported = TRUE;
+          g_array_append_val (reports, report);
+        }
+    }
+  db_mutex_unlock (&self->lock);
+
+  for (guint i = 0; i < reports->len; i++)
+    {
+      LeakReport *report = &g_array_index (reports, LeakReport, i);
+      g_autofree char *where = _db_lease_origin_describe (&report->origin);
+
+      g_warning ("dbpool: a lease on “%s” has been held for %.1f s (leak-threshold-ms is %u), %s",
+                 self->settings.path, report->held_us / 1e6, self->leak_threshold_ms, where);
+      g_signal_emit (self, signals[SIGNAL_LEASE_HELD_TOO_LONG], 0,
+                     (guint64) report->held_us, where);
+    }
 }
 
 /* Runs one maintenance pass now. Returns FALSE if there was nothing to do. */
@@ -1390,7 +1505,10 @@ maintain (DbPool *self)
       l = prev;
     }
 
-  while (self->n_open < self->min_connections)
+  /* Refill, unless the breaker says the database is unreachable: then this is how
+   * the pool retries on its own once the cool-down is over (one trial at a time). */
+  while (self->n_open < self->min_connections &&
+         _db_breaker_may_open (&self->breaker, now) == DB_BREAKER_ALLOW)
     {
       self->n_open++;
       self->n_opening++;
@@ -1426,6 +1544,7 @@ maintenance_tick (gpointer data)
   if (self == NULL)
     return G_SOURCE_REMOVE;
 
+  report_leaks (self, g_get_monotonic_time ());
   maintain (self);
   return G_SOURCE_CONTINUE;
 }
@@ -1577,14 +1696,15 @@ db_pool_is_closed (DbPool *self)
 /* Stats.                                                                          */
 
 void
-_db_pool_snapshot_stats (DbPool      *self,
-                         DbPoolStats *out)
+_db_pool_snapshot (DbPool         *self,
+                   DbPoolSnapshot *out)
 {
   db_mutex_lock (&self->lock);
-  *out = self->stats;
-  out->current_active_connections = self->n_leased;
-  out->current_idle_connections = self->idle.length;
-  out->waiting_requests = self->waiters.length;
+  out->stats = self->stats;
+  out->stats.current_active_connections = self->n_leased;
+  out->stats.current_idle_connections = self->idle.length;
+  out->stats.waiting_requests = self->waiters.length;
+  out->circuit_state = self->breaker.state;
   db_mutex_unlock (&self->lock);
 }
 
@@ -1599,12 +1719,12 @@ _db_pool_snapshot_stats (DbPool      *self,
 DbPoolStats *
 db_pool_get_stats (DbPool *self)
 {
-  DbPoolStats snapshot;
+  DbPoolSnapshot snapshot;
 
   g_return_val_if_fail (DB_IS_POOL (self), NULL);
 
-  _db_pool_snapshot_stats (self, &snapshot);
-  return db_pool_stats_copy (&snapshot);
+  _db_pool_snapshot (self, &snapshot);
+  return db_pool_stats_copy (&snapshot.stats);
 }
 
 /**
@@ -1646,7 +1766,7 @@ open_initial (DbPool        *self,
       self->n_opening++;
       db_mutex_unlock (&self->lock);
 
-      if (open_in_slot (self, FALSE, error) == NULL && error != NULL && *error != NULL)
+      if (open_in_slot (self, FALSE, NULL, error) == NULL && error != NULL && *error != NULL)
         return FALSE;
     }
   return TRUE;
@@ -1820,6 +1940,9 @@ db_pool_constructed (GObject *object)
       self->idle_timeout_ms = db_pool_config_get_idle_timeout_ms (c);
       self->max_lifetime_ms = db_pool_config_get_max_lifetime_ms (c);
       self->maintenance_interval_ms = db_pool_config_get_maintenance_interval_ms (c);
+      self->leak_threshold_ms = db_pool_config_get_leak_threshold_ms (c);
+      _db_breaker_init (&self->breaker, db_pool_config_get_circuit_breaker_threshold (c),
+                        db_pool_config_get_circuit_breaker_cooldown_ms (c));
     }
 
   /* One thread per connection (they may all be busy in statements) plus one for
@@ -1878,6 +2001,7 @@ db_pool_finalize (GObject *object)
   g_clear_object (&self->config);
   _db_conn_settings_clear (&self->settings);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
+  _db_breaker_clear (&self->breaker);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->drained_cond);
 
@@ -1896,15 +2020,17 @@ db_pool_get_property (GObject    *object,
     g_value_set_object (value, self->config);
   else if (prop_id >= FIRST_STAT_PROP && prop_id < N_PROPS)
     {
-      DbPoolStats snapshot;
+      DbPoolSnapshot snapshot;
       guint64 v;
 
-      _db_pool_snapshot_stats (self, &snapshot);
-      v = _db_pool_stats_get_field (&snapshot, prop_id - FIRST_STAT_PROP);
+      _db_pool_snapshot (self, &snapshot);
+      v = _db_pool_snapshot_get_field (&snapshot, prop_id - FIRST_STAT_PROP);
       if (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_UINT)
         g_value_set_uint (value, (guint) v);
-      else
+      else if (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_UINT64)
         g_value_set_uint64 (value, v);
+      else
+        g_value_set_enum (value, (int) v);
     }
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2026,8 +2152,32 @@ db_pool_class_init (DbPoolClass *klass)
    * Acquires that failed with %DB_POOL_ERROR_TIMEOUT.
    */
   properties[PROP_TIMEOUTS] = stat_uint64 ("timeouts");
+  /**
+   * DbPool:circuit-state:
+   *
+   * The circuit breaker: %DB_CIRCUIT_OPEN while opening connections keeps failing
+   * and acquires that need a new connection fail fast. See
+   * [property@DbPool.PoolConfig:circuit-breaker-threshold].
+   */
+  properties[PROP_CIRCUIT_STATE] =
+    g_param_spec_enum ("circuit-state", NULL, NULL, DB_TYPE_CIRCUIT_STATE, DB_CIRCUIT_CLOSED,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * DbPool::lease-held-too-long:
+   * @self: the pool
+   * @held_us: how long the lease has been held, in microseconds
+   * @where: where it was acquired: the dbpool function and a stack trace
+   *
+   * Emitted on the owner context, once per lease, when a lease has been held longer
+   * than [property@DbPool.PoolConfig:leak-threshold-ms]: usually a lease that was
+   * forgotten instead of released. A warning with the same text is logged too.
+   */
+  signals[SIGNAL_LEASE_HELD_TOO_LONG] =
+    g_signal_new ("lease-held-too-long", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
 }
 
 static void

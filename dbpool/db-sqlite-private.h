@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "db-types.h"
+#include "db-pool-health-private.h"
 
 G_BEGIN_DECLS
 
@@ -25,7 +26,7 @@ typedef struct _DbStmtEntry DbStmtEntry;
  * whoever holds it (an idle queue under the pool lock, a lease, or a worker job). */
 typedef struct _DbConn
 {
-  GList          link;          /* in the pool's idle queue or a batch; data = self */
+  GList          link;          /* in the pool's idle or leased queue, or a batch */
   sqlite3       *db;
   GHashTable    *stmt_cache;    /* sql → DbStmtEntry */
   GQueue         lru;           /* of DbStmtEntry, most recently used first */
@@ -37,6 +38,11 @@ typedef struct _DbConn
   int            query_only;    /* current PRAGMA query_only state; -1 unknown */
   int            last_fatal_rc; /* nonzero once an I/O / corruption error was seen */
   gboolean       checkpoint_on_close;
+
+  /* While leased; guarded by the pool lock. */
+  gint64         leased_at_us;
+  gboolean       leak_reported;
+  DbLeaseOrigin  origin;
 } DbConn;
 
 void          _db_sqlite_global_init     (void);

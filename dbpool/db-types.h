@@ -59,6 +59,24 @@ typedef enum {
 } DbSeverity;
 
 /**
+ * DbCircuitState:
+ * @DB_CIRCUIT_CLOSED: opening connections works; the normal state.
+ * @DB_CIRCUIT_OPEN: opening connections failed
+ *   [property@DbPool.PoolConfig:circuit-breaker-threshold] times in a row: acquires
+ *   that need a new connection fail at once with %DB_POOL_ERROR_OPEN until the
+ *   cool-down is over. Idle connections are still handed out.
+ * @DB_CIRCUIT_HALF_OPEN: the cool-down is over and one trial open is running; other
+ *   acquires that need a new connection wait for its outcome.
+ *
+ * The state of a pool's circuit breaker, see [property@DbPool.Pool:circuit-state].
+ */
+typedef enum {
+  DB_CIRCUIT_CLOSED,
+  DB_CIRCUIT_OPEN,
+  DB_CIRCUIT_HALF_OPEN,
+} DbCircuitState;
+
+/**
  * DB_POOL_ERROR:
  *
  * The error domain of dbpool. Errors in this domain are from the
