@@ -312,6 +312,10 @@ db_diagnostic_snapshot_get_diagnostics (DbDiagnosticSnapshot *self)
  * db_diagnostic_snapshot_get_diagnostics_loaded:
  * @self: a snapshot
  *
+ * Gets [property@DbPool.DiagnosticSnapshot:diagnostics-loaded]: whether
+ * [method@DbPool.DiagnosticSnapshot.get_diagnostics] holds every diagnostic or
+ * the snapshot is a summary that carries only the counts.
+ *
  * Returns: whether the snapshot holds its diagnostics, or only their counts
  */
 gboolean
@@ -325,6 +329,9 @@ db_diagnostic_snapshot_get_diagnostics_loaded (DbDiagnosticSnapshot *self)
  * db_diagnostic_snapshot_get_id:
  * @self: a snapshot
  *
+ * Gets [property@DbPool.DiagnosticSnapshot:id], the snapshot's id in the
+ * history database.
+ *
  * Returns: the stored id, or 0 when the snapshot has not been stored
  */
 gint64
@@ -337,6 +344,9 @@ db_diagnostic_snapshot_get_id (DbDiagnosticSnapshot *self)
 /**
  * db_diagnostic_snapshot_get_file_uri:
  * @self: a snapshot
+ *
+ * Gets [property@DbPool.DiagnosticSnapshot:file-uri], the document the
+ * diagnostics are about.
  *
  * Returns: (transfer none) (nullable): the document's URI
  */
@@ -371,6 +381,9 @@ db_diagnostic_snapshot_set_file_uri (DbDiagnosticSnapshot *self,
 /**
  * db_diagnostic_snapshot_get_timestamp_us:
  * @self: a snapshot
+ *
+ * Gets [property@DbPool.DiagnosticSnapshot:timestamp-us], when the
+ * diagnostics were published.
  *
  * Returns: wall-clock microseconds since the Unix epoch
  */
@@ -407,6 +420,9 @@ db_diagnostic_snapshot_set_timestamp_us (DbDiagnosticSnapshot *self,
  * db_diagnostic_snapshot_get_version:
  * @self: a snapshot
  *
+ * Gets [property@DbPool.DiagnosticSnapshot:version], the LSP document
+ * version the diagnostics apply to.
+ *
  * Returns: the LSP document version, or -1 for none
  */
 int
@@ -442,6 +458,9 @@ db_diagnostic_snapshot_set_version (DbDiagnosticSnapshot *self,
  * @self: a snapshot
  * @severity: a severity
  *
+ * Counts the snapshot's diagnostics of one severity; for a summary
+ * snapshot this is the count that was stored.
+ *
  * Returns: how many of the snapshot's diagnostics have @severity
  */
 guint
@@ -458,6 +477,9 @@ db_diagnostic_snapshot_get_count (DbDiagnosticSnapshot *self,
  * db_diagnostic_snapshot_get_error_count:
  * @self: a snapshot
  *
+ * Gets [property@DbPool.DiagnosticSnapshot:error-count], how many
+ * diagnostics are errors.
+ *
  * Returns: the number of errors
  */
 guint
@@ -469,6 +491,9 @@ db_diagnostic_snapshot_get_error_count (DbDiagnosticSnapshot *self)
 /**
  * db_diagnostic_snapshot_get_warning_count:
  * @self: a snapshot
+ *
+ * Gets [property@DbPool.DiagnosticSnapshot:warning-count], how many
+ * diagnostics are warnings.
  *
  * Returns: the number of warnings
  */
@@ -482,6 +507,9 @@ db_diagnostic_snapshot_get_warning_count (DbDiagnosticSnapshot *self)
  * db_diagnostic_snapshot_get_information_count:
  * @self: a snapshot
  *
+ * Gets [property@DbPool.DiagnosticSnapshot:information-count], how many
+ * diagnostics are informational.
+ *
  * Returns: the number of informational diagnostics
  */
 guint
@@ -493,6 +521,9 @@ db_diagnostic_snapshot_get_information_count (DbDiagnosticSnapshot *self)
 /**
  * db_diagnostic_snapshot_get_hint_count:
  * @self: a snapshot
+ *
+ * Gets [property@DbPool.DiagnosticSnapshot:hint-count], how many
+ * diagnostics are hints.
  *
  * Returns: the number of hints
  */

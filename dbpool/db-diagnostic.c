@@ -284,6 +284,8 @@ db_diagnostic_new (DbSeverity  severity,
  * db_diagnostic_get_severity:
  * @self: a diagnostic
  *
+ * Gets [property@DbPool.Diagnostic:severity], how serious the diagnostic is.
+ *
  * Returns: the diagnostic's severity
  */
 DbSeverity
@@ -296,6 +298,9 @@ db_diagnostic_get_severity (DbDiagnostic *self)
 /**
  * db_diagnostic_get_message:
  * @self: a diagnostic
+ *
+ * Gets [property@DbPool.Diagnostic:message], the text the language server
+ * reported, exactly as it was recorded.
  *
  * Returns: (transfer none): the message, never %NULL
  */
@@ -310,6 +315,9 @@ db_diagnostic_get_message (DbDiagnostic *self)
  * db_diagnostic_get_source:
  * @self: a diagnostic
  *
+ * Gets [property@DbPool.Diagnostic:source], the tool that produced the
+ * diagnostic, such as "pyflakes" or "clang-tidy".
+ *
  * Returns: (transfer none) (nullable): the tool that produced the diagnostic
  */
 const char *
@@ -322,6 +330,9 @@ db_diagnostic_get_source (DbDiagnostic *self)
 /**
  * db_diagnostic_get_code:
  * @self: a diagnostic
+ *
+ * Gets [property@DbPool.Diagnostic:code]; an integer LSP code reads as its
+ * decimal text.
  *
  * Returns: (transfer none) (nullable): the code as text
  */
@@ -336,6 +347,8 @@ db_diagnostic_get_code (DbDiagnostic *self)
  * db_diagnostic_get_start_line:
  * @self: a diagnostic
  *
+ * Gets [property@DbPool.Diagnostic:start-line], the line where the range starts.
+ *
  * Returns: the 0-based start line
  */
 guint
@@ -348,6 +361,9 @@ db_diagnostic_get_start_line (DbDiagnostic *self)
 /**
  * db_diagnostic_get_start_character:
  * @self: a diagnostic
+ *
+ * Gets [property@DbPool.Diagnostic:start-character], the character offset
+ * where the range starts.
  *
  * Returns: the 0-based start character
  */
@@ -362,6 +378,8 @@ db_diagnostic_get_start_character (DbDiagnostic *self)
  * db_diagnostic_get_end_line:
  * @self: a diagnostic
  *
+ * Gets [property@DbPool.Diagnostic:end-line], the line where the range ends.
+ *
  * Returns: the 0-based end line
  */
 guint
@@ -374,6 +392,9 @@ db_diagnostic_get_end_line (DbDiagnostic *self)
 /**
  * db_diagnostic_get_end_character:
  * @self: a diagnostic
+ *
+ * Gets [property@DbPool.Diagnostic:end-character], the character offset
+ * where the range ends (exclusive).
  *
  * Returns: the 0-based end character
  */

@@ -522,6 +522,9 @@ db_history_storage_new_finish (GAsyncResult  *result,
  * db_history_storage_get_pool:
  * @self: a storage
  *
+ * Gets [property@DbPool.HistoryStorage:pool], the connection pool the
+ * storage runs on, for its statistics or for queries of your own.
+ *
  * Returns: (transfer none): the storage's connection pool
  */
 DbPool *
@@ -534,6 +537,9 @@ db_history_storage_get_pool (DbHistoryStorage *self)
 /**
  * db_history_storage_get_config:
  * @self: a storage
+ *
+ * Gets [property@DbPool.HistoryStorage:config], the storage's own copy of
+ * the configuration it was created with.
  *
  * Returns: (transfer none): the storage's copy of its config; do not modify it
  */
