@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "db-history-storage.h"
 #include "db-history-private.h"
-#include "db-tsan-private.h"
 
 /**
  * DbHistoryStorage:
@@ -566,7 +565,7 @@ record_finish (DbHistoryStorage  *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
-  id = db_task_propagate_pointer (G_TASK (result), error);
+  id = g_task_propagate_pointer (G_TASK (result), error);
   if (id == NULL)
     return 0;
 
@@ -808,7 +807,6 @@ result_box_new (gpointer       value,
   box->value = value;
   box->free_value = free_value;
   /* Built on a worker, read on the caller's thread. */
-  DB_TSAN_RELEASE (box);
   return box;
 }
 
@@ -822,7 +820,6 @@ query_done (GObject      *object,
 
   if (box == NULL)
     return;
-  DB_TSAN_ACQUIRE (box);
 
   g_task_return_pointer (task, box->value, box->free_value);
 }

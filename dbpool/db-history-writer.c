@@ -18,7 +18,6 @@
  * delivers them on the caller's context. */
 
 #include "db-history-private.h"
-#include "db-tsan-private.h"
 
 #define DRAIN_SLICE_SNAPSHOTS 64
 #define DRAIN_SLICE_US        (20 * 1000)
@@ -60,18 +59,18 @@ fail_queued (DbHistoryWriter *self,
   GQueue failed = G_QUEUE_INIT;
   GTask *task;
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   failed = self->queue;
   g_queue_init (&self->queue);
   self->draining = FALSE;
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
 
   while ((task = g_queue_pop_head (&failed)) != NULL)
     {
       /* Allocated before the return, so TSan sees it published with the result. */
       GError *copy = g_error_copy (error);
 
-      db_task_return_error (task, copy);
+      g_task_return_error (task, copy);
       g_object_unref (task);
     }
 }
@@ -83,11 +82,11 @@ next_queued (DbHistoryWriter *self)
 {
   GTask *task;
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   task = g_queue_pop_head (&self->queue);
   if (task == NULL)
     self->draining = FALSE;
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
 
   return task;
 }
@@ -100,18 +99,17 @@ write_one (DbConnection *conn,
   GError *error = NULL;
   gint64 id;
 
-  DB_TSAN_RELEASE (task);
   if (g_task_return_error_if_cancelled (task))
     return;
 
   id = _db_history_write_snapshot (conn, rd->record, &error);
   if (id == 0)
-    db_task_return_error (task, error);
+    g_task_return_error (task, error);
   else
     {
       gint64 *result = g_memdup2 (&id, sizeof id);
 
-      db_task_return_pointer (task, result, g_free);
+      g_task_return_pointer (task, result, g_free);
     }
 }
 
@@ -125,7 +123,6 @@ drain_thread (gpointer data,
   DbHistoryWriter *self = user_data;
   gboolean active = TRUE;
 
-  DB_TSAN_ACQUIRE (owner);
 
   while (active)
     {
@@ -170,16 +167,15 @@ _db_history_writer_write (DbHistoryWriter *self,
 {
   gboolean start;
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   g_queue_push_tail (&self->queue, task);
   start = !self->draining;
   self->draining = TRUE;
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
 
   if (start)
     {
       g_object_ref (self->owner);
-      DB_TSAN_RELEASE (self->owner);
       g_thread_pool_push (self->drainer, self->owner, NULL);
     }
 }
@@ -195,7 +191,6 @@ parse_thread (gpointer data,
   DbRecordData *rd;
   GError *error = NULL;
 
-  DB_TSAN_ACQUIRE (task);
   rd = g_task_get_task_data (task);
   if (g_task_return_error_if_cancelled (task))
     return;
@@ -203,7 +198,7 @@ parse_thread (gpointer data,
   rd->record = _db_lsp_parse_publish_diagnostics (rd->json, -1, rd->timestamp_us, &error);
   g_clear_pointer (&rd->json, g_free);
   if (rd->record == NULL)
-    db_task_return_error (task, error);
+    g_task_return_error (task, error);
   else
     _db_history_writer_write (self, g_steal_pointer (&task));
 }
@@ -212,7 +207,6 @@ void
 _db_history_writer_parse_and_write (DbHistoryWriter *self,
                                     GTask           *task)
 {
-  DB_TSAN_RELEASE (task);
   g_thread_pool_push (self->parsers, task, NULL);
 }
 

@@ -5,7 +5,6 @@
 #include "db-enum-types.h"
 #include "db-error-private.h"
 #include "db-pool-private.h"
-#include "db-tsan-private.h"
 
 /**
  * DbPool:
@@ -177,7 +176,6 @@ job_run (gpointer job_ptr,
 {
   DbJob *job = job_ptr;
 
-  DB_TSAN_ACQUIRE (job);
   g_private_set (&current_workers, job->workers);
   job->func (job->data);
   g_private_set (&current_workers, NULL);
@@ -196,7 +194,6 @@ push_job (DbPool    *self,
   job->workers = self->workers;
   /* Only fails if a new thread cannot be spawned when none is running; then the job
    * runs on the next free worker anyway, so nothing is lost. */
-  DB_TSAN_RELEASE (job);
   g_thread_pool_push (self->workers, job, NULL);
 }
 
@@ -408,7 +405,7 @@ open_in_slot (DbPool              *self,
   DbBatch batch = DB_BATCH_INIT;
   gboolean breaker_changed;
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   self->n_opening--;
   if (conn != NULL)
     {
@@ -442,7 +439,7 @@ open_in_slot (DbPool              *self,
       dispatch_locked (self, &batch);
       check_drained_locked (self, &batch);
     }
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
   finish_batch (self, &batch);
 
   if (breaker_changed)
@@ -482,10 +479,10 @@ take_grant (DbPool    *self,
     {
       DbBatch batch = DB_BATCH_INIT;
 
-      db_mutex_lock (&self->lock);
+      g_mutex_lock (&self->lock);
       self->writer_busy = FALSE;
       dispatch_locked (self, &batch);
-      db_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->lock);
       finish_batch (self, &batch);
     }
   return conn;
@@ -510,10 +507,10 @@ close_conns (DbPool *self,
   if (n == 0)
     return;
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   self->n_closing -= n;
   check_drained_locked (self, &batch);
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
   finish_batch (self, &batch);
 }
 
@@ -565,7 +562,7 @@ finish_batch (DbPool  *self,
 
   for (GSList *t = batch->close_tasks; t != NULL; t = t->next)
     {
-      db_task_return_boolean (t->data, TRUE);
+      g_task_return_boolean (t->data, TRUE);
       g_object_unref (t->data);
     }
   g_clear_pointer (&batch->close_tasks, g_slist_free);
@@ -596,7 +593,7 @@ _db_pool_return_conn (DbPool   *self,
   now = g_get_monotonic_time ();
   conn->last_used_us = now;
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   self->n_leased--;
   g_queue_unlink (&self->leased, &conn->link);
   if (access == DB_ACCESS_WRITE)
@@ -613,7 +610,7 @@ _db_pool_return_conn (DbPool   *self,
     g_queue_push_head_link (&self->idle, &conn->link);
 
   dispatch_locked (self, &batch);
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
 
   finish_batch (self, &batch);
 }
@@ -629,12 +626,12 @@ sync_waiter_cancelled (GCancellable *cancellable,
   DbPool *self = waiter->pool;
   DbBatch batch = DB_BATCH_INIT;
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   if (waiter->queued)
     fail_waiter_locked (self, waiter, &batch,
                         g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                              "Operation was cancelled"));
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
 }
 
 static GError *
@@ -732,7 +729,7 @@ db_pool_acquire (DbPool        *self,
     _db_lease_origin_capture (&waiter.origin, "db_pool_acquire()");
 
   g_cond_init (&waiter.cond);
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   if (!enqueue_locked (self, &waiter, &batch))
     {
       gulong handler_id = 0;
@@ -742,25 +739,25 @@ db_pool_acquire (DbPool        *self,
       if (cancellable != NULL)
         {
           /* The handler takes the lock (and runs at once if already cancelled). */
-          db_mutex_unlock (&self->lock);
+          g_mutex_unlock (&self->lock);
           handler_id = g_cancellable_connect (cancellable, G_CALLBACK (sync_waiter_cancelled),
                                               &waiter, NULL);
-          db_mutex_lock (&self->lock);
+          g_mutex_lock (&self->lock);
         }
 
       while (!waiter.finished)
         {
           if (deadline == 0)
-            db_cond_wait (&waiter.cond, &self->lock);
-          else if (!db_cond_wait_until (&waiter.cond, &self->lock, deadline) && !waiter.finished)
+            g_cond_wait (&waiter.cond, &self->lock);
+          else if (!g_cond_wait_until (&waiter.cond, &self->lock, deadline) && !waiter.finished)
             fail_waiter_locked (self, &waiter, &batch, timeout_error (self));
         }
-      db_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->lock);
 
       g_cancellable_disconnect (cancellable, handler_id);
     }
   else
-    db_mutex_unlock (&self->lock);
+    g_mutex_unlock (&self->lock);
   g_cond_clear (&waiter.cond);
 
   finish_batch (self, &batch);
@@ -782,12 +779,12 @@ waiter_expire (GTask  *task,
   DbPool *self = waiter->pool;
   DbBatch batch = DB_BATCH_INIT;
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   if (waiter->queued)
     fail_waiter_locked (self, waiter, &batch, error);
   else
     g_error_free (error);
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
 
   finish_batch (self, &batch);
   return G_SOURCE_REMOVE;
@@ -837,7 +834,7 @@ enqueue_async (DbPool       *self,
       return;
     }
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   finished = enqueue_locked (self, waiter, &batch);
   if (!finished)
     {
@@ -865,7 +862,7 @@ enqueue_async (DbPool       *self,
           g_source_attach (waiter->cancel_source, context);
         }
     }
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
 
   finish_batch (self, &batch);
   if (finished)
@@ -922,9 +919,9 @@ acquire_open_job (gpointer data)
   DbConn *conn = take_grant (waiter->pool, waiter, &error);
 
   if (conn == NULL)
-    db_task_return_error (task, error);
+    g_task_return_error (task, error);
   else
-    db_task_return_pointer (task, _db_connection_new_lease (waiter->pool, conn, waiter->access),
+    g_task_return_pointer (task, _db_connection_new_lease (waiter->pool, conn, waiter->access),
                            g_object_unref);
 }
 
@@ -935,13 +932,13 @@ acquire_done (DbPool   *self,
   g_autoptr(GTask) task = waiter_take_task (waiter);
 
   if (waiter->error != NULL)
-    db_task_return_error (task, g_steal_pointer (&waiter->error));
+    g_task_return_error (task, g_steal_pointer (&waiter->error));
   else if (waiter->open_slot)
     push_job (self, acquire_open_job, g_object_ref (task));
   else
     /* If the task was cancelled meanwhile, GTask drops this lease, which returns the
      * connection to the pool: a cancel racing a handoff loses nothing. */
-    db_task_return_pointer (task,
+    g_task_return_pointer (task,
                            _db_connection_new_lease (self, g_steal_pointer (&waiter->conn),
                                                      waiter->access),
                            g_object_unref);
@@ -1001,7 +998,7 @@ db_pool_acquire_finish (DbPool        *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_acquire_async, NULL);
 
-  return db_task_propagate_pointer (G_TASK (result), error);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -1059,7 +1056,7 @@ op_job (gpointer data)
   conn = take_grant (self, &op->waiter, &error);
   if (conn == NULL)
     {
-      db_task_return_error (task, error);
+      g_task_return_error (task, error);
       return;
     }
 
@@ -1080,9 +1077,9 @@ op_job (gpointer data)
         g_cancellable_disconnect (cancellable, handler_id);
         db_connection_release (lease);
         if (error != NULL)
-          db_task_return_error (task, error);
+          g_task_return_error (task, error);
         else
-          db_task_return_pointer (task, result, NULL);
+          g_task_return_pointer (task, result, NULL);
       }
       break;
 
@@ -1094,9 +1091,9 @@ op_job (gpointer data)
         g_cancellable_disconnect (cancellable, handler_id);
         db_connection_release (lease);
         if (error != NULL)
-          db_task_return_error (task, error);
+          g_task_return_error (task, error);
         else
-          db_task_return_int (task, changes);
+          g_task_return_int (task, changes);
       }
       break;
 
@@ -1107,9 +1104,9 @@ op_job (gpointer data)
         g_cancellable_disconnect (cancellable, handler_id);
         db_connection_release (lease);
         if (error != NULL)
-          db_task_return_error (task, error);
+          g_task_return_error (task, error);
         else
-          db_task_return_pointer (task, rows, g_object_unref);
+          g_task_return_pointer (task, rows, g_object_unref);
       }
       break;
 
@@ -1125,7 +1122,7 @@ op_done (DbPool   *self,
   g_autoptr(GTask) task = waiter_take_task (waiter);
 
   if (waiter->error != NULL)
-    db_task_return_error (task, g_steal_pointer (&waiter->error));
+    g_task_return_error (task, g_steal_pointer (&waiter->error));
   else
     push_job (self, op_job, g_object_ref (task));
 }
@@ -1236,7 +1233,7 @@ db_pool_run_finish (DbPool        *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_run_async, NULL);
 
-  return db_task_propagate_pointer (G_TASK (result), error);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**
@@ -1299,7 +1296,7 @@ db_pool_execute_finish (DbPool        *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_execute_async, -1);
 
   op = g_task_get_task_data (G_TASK (result));
-  changes = db_task_propagate_int (G_TASK (result), error);
+  changes = g_task_propagate_int (G_TASK (result), error);
   if (last_insert_rowid != NULL)
     *last_insert_rowid = changes >= 0 ? op->last_insert_rowid : 0;
   return changes;
@@ -1360,7 +1357,7 @@ db_pool_query_finish (DbPool        *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_query_async, NULL);
 
-  return db_task_propagate_pointer (G_TASK (result), error);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -1401,7 +1398,7 @@ maintenance_job (gpointer data)
       _db_conn_checkpoint (conn, SQLITE_CHECKPOINT_PASSIVE);
       healthy = conn->last_fatal_rc == 0;
 
-      db_mutex_lock (&self->lock);
+      g_mutex_lock (&self->lock);
       self->n_borrowed--;
       if (!healthy)
         {
@@ -1413,7 +1410,7 @@ maintenance_job (gpointer data)
       else
         g_queue_push_tail_link (&self->idle, &conn->link);
       dispatch_locked (self, &batch);
-      db_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->lock);
       finish_batch (self, &batch);
     }
 
@@ -1440,7 +1437,7 @@ report_leaks (DbPool *self,
     return;
 
   reports = g_array_new (FALSE, FALSE, sizeof (LeakReport));
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   for (GList *l = self->leased.head; l != NULL; l = l->next)
     {
       DbConn *conn = l->data;
@@ -1454,7 +1451,7 @@ report_leaks (DbPool *self,
           g_array_append_val (reports, report);
         }
     }
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
 
   for (guint i = 0; i < reports->len; i++)
     {
@@ -1478,10 +1475,10 @@ maintain (DbPool *self)
 
   work = g_new0 (MaintenanceWork, 1);
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   if (self->closed)
     {
-      db_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->lock);
       g_free (work);
       return FALSE;
     }
@@ -1522,7 +1519,7 @@ maintain (DbPool *self)
       work->to_checkpoint = take_idle_locked (self, DB_ACCESS_WRITE);
       self->n_borrowed++;
     }
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
 
   if (work->to_close.length == 0 && work->to_open == 0 && work->to_checkpoint == NULL)
     {
@@ -1604,15 +1601,15 @@ db_pool_close (DbPool *self)
 
   g_return_if_fail (DB_IS_POOL (self));
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   begin_close_locked (self, &batch);
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
   finish_batch (self, &batch);
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   while (!drained_locked (self))
-    db_cond_wait (&self->drained_cond, &self->lock);
-  db_mutex_unlock (&self->lock);
+    g_cond_wait (&self->drained_cond, &self->lock);
+  g_mutex_unlock (&self->lock);
 }
 
 /**
@@ -1640,12 +1637,12 @@ db_pool_close_async (DbPool              *self,
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, db_pool_close_async);
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   /* Queued first, so that the drain that begin_close_locked() may reach returns it. */
   self->close_tasks = g_slist_append (self->close_tasks, g_object_ref (task));
   begin_close_locked (self, &batch);
   check_drained_locked (self, &batch);
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
   finish_batch (self, &batch);
 }
 
@@ -1667,7 +1664,7 @@ db_pool_close_finish (DbPool        *self,
   g_return_val_if_fail (DB_IS_POOL (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  return db_task_propagate_boolean (G_TASK (result), error);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
@@ -1686,9 +1683,9 @@ db_pool_is_closed (DbPool *self)
 
   g_return_val_if_fail (DB_IS_POOL (self), TRUE);
 
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   closed = self->closed;
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
   return closed;
 }
 
@@ -1699,13 +1696,13 @@ void
 _db_pool_snapshot (DbPool         *self,
                    DbPoolSnapshot *out)
 {
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   out->stats = self->stats;
   out->stats.current_active_connections = self->n_leased;
   out->stats.current_idle_connections = self->idle.length;
   out->stats.waiting_requests = self->waiters.length;
   out->circuit_state = self->breaker.state;
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
 }
 
 /**
@@ -1761,10 +1758,10 @@ open_initial (DbPool        *self,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
 
-      db_mutex_lock (&self->lock);
+      g_mutex_lock (&self->lock);
       self->n_open++;
       self->n_opening++;
-      db_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->lock);
 
       if (open_in_slot (self, FALSE, NULL, error) == NULL && error != NULL && *error != NULL)
         return FALSE;
@@ -1810,9 +1807,9 @@ init_async_job (gpointer data)
   GError *error = NULL;
 
   if (db_pool_initable_init (g_task_get_source_object (task), g_task_get_cancellable (task), &error))
-    db_task_return_boolean (task, TRUE);
+    g_task_return_boolean (task, TRUE);
   else
-    db_task_return_error (task, error);
+    g_task_return_error (task, error);
 }
 
 static void
@@ -1837,7 +1834,7 @@ db_pool_init_finish (GAsyncInitable  *initable,
 {
   g_return_val_if_fail (g_task_is_valid (result, initable), FALSE);
 
-  return db_task_propagate_boolean (G_TASK (result), error);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -1974,9 +1971,9 @@ db_pool_dispose (GObject *object)
 
   /* Nothing holds a lease or a job now (both keep the pool alive): close in place. */
   self->disposing = TRUE;
-  db_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
   begin_close_locked (self, &batch);
-  db_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->lock);
   finish_batch (self, &batch);
 
   g_clear_pointer (&self->notifier, _db_pool_notifier_free);

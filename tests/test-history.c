@@ -1309,8 +1309,10 @@ test_unref_in_flight (void)
   DbHistoryStorage *storage = storage_new (config);
   g_autoptr(DbHistoryStorage) again = NULL;
   guint recorded = 0;
+  GWeakRef weak;
 
-  g_object_add_weak_pointer (G_OBJECT (storage), (gpointer *) &storage);
+  /* A GWeakRef, not a weak pointer: the last reference may go on a worker thread. */
+  g_weak_ref_init (&weak, storage);
   for (guint i = 0; i < 20; i++)
     {
       g_autofree char *json = g_strdup_printf ("{\"uri\": \"file:///f%u.c\", \"diagnostics\": []}", i);
@@ -1318,9 +1320,10 @@ test_unref_in_flight (void)
     }
   /* The operations keep it alive; it goes once they are all done. */
   g_object_unref (storage);
-  g_assert_nonnull (storage);
   test_wait_until (recorded == 20, 30000);
-  test_wait_until (storage == NULL, 30000);
+  test_wait_until (({ GObject *alive = g_weak_ref_get (&weak);
+                      g_clear_object (&alive); alive == NULL; }), 30000);
+  g_weak_ref_clear (&weak);
 
   again = storage_new (config);
   assert_row_counts (again, 20, 20, 0);

@@ -48,7 +48,9 @@ targets=$(ninja -C "$deps/glib-build" -t targets all |
           sed -nE 's#^((glib|gobject|gio|gmodule)/lib(glib|gobject|gio|gmodule)-2\.0\.so\.[0-9.]+[0-9]): .*#\1#p')
 ninja -C "$deps/glib-build" $targets >&2
 mkdir -p "$out/lib"
-cp -a "$deps/glib-build"/glib/libglib-2.0.so* "$deps/glib-build"/gobject/libgobject-2.0.so* \
-      "$deps/glib-build"/gio/libgio-2.0.so* "$deps/glib-build"/gmodule/libgmodule-2.0.so* "$out/lib/"
+for lib in glib/libglib gobject/libgobject gio/libgio gmodule/libgmodule; do
+  cp -a "$deps/glib-build/$lib"-2.0.so.0* "$out/lib/"
+done
+rm -rf "$out"/lib/*.p "$out"/lib/*-gdb.py
 touch "$stamp"
 echo "$out/lib"
