@@ -20,4 +20,9 @@ DbConnection *_db_connection_new_lease       (DbPool       *pool,
 void          _db_connection_set_cancellable (DbConnection *self,
                                               GCancellable *cancellable);
 
+/* A GCancellable::cancelled handler (any thread): interrupts the statement running on
+ * the lease, which then fails with G_IO_ERROR_CANCELLED. */
+void          _db_connection_interrupt       (GCancellable *cancellable,
+                                              DbConnection *self);
+
 G_END_DECLS

@@ -37,6 +37,7 @@ struct _DbConnection
   int           released;      /* atomic */
   gboolean      mode_ready;    /* query_only matches access */
   GCancellable *cancellable;   /* borrowed, set by pool workers */
+  int           interrupted;   /* atomic: _db_connection_interrupt() was called */
   gint64        created_at_us;
 };
 
@@ -77,6 +78,17 @@ _db_connection_set_cancellable (DbConnection *self,
   self->cancellable = cancellable;
 }
 
+void
+_db_connection_interrupt (GCancellable *cancellable,
+                          DbConnection *self)
+{
+  /* Remembered so that the interruption is reported as a cancellation even if the
+   * cancellable is reset before the error is mapped. sqlite3_interrupt() is
+   * thread-safe; a statement that is not running ignores it. */
+  g_atomic_int_set (&self->interrupted, TRUE);
+  sqlite3_interrupt (self->conn->db);
+}
+
 /* Every public call starts here: a released lease is MISUSE, and the connection's
  * query_only state is made to match the lease's access on first use (cheaper than
  * switching at hand-out time for leases that never run a statement). */
@@ -108,7 +120,8 @@ set_error_from_rc (DbConnection  *self,
   _db_conn_note_result (self->conn, rc);
 
   if ((rc & 0xff) == SQLITE_INTERRUPT &&
-      self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable))
+      (g_atomic_int_get (&self->interrupted) ||
+       (self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable))))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                            "Operation was cancelled");

@@ -1033,13 +1033,6 @@ op_data_free (gpointer data)
   g_free (op);
 }
 
-static void
-interrupt_statement (GCancellable *cancellable,
-                     gpointer      db)
-{
-  /* Thread-safe by SQLite's contract; a statement that is not running ignores it. */
-  sqlite3_interrupt (db);
-}
 
 static void
 op_job (gpointer data)
@@ -1064,8 +1057,8 @@ op_job (gpointer data)
   if (cancellable != NULL)
     {
       _db_connection_set_cancellable (lease, cancellable);
-      handler_id = g_cancellable_connect (cancellable, G_CALLBACK (interrupt_statement),
-                                          conn->db, NULL);
+      handler_id = g_cancellable_connect (cancellable, G_CALLBACK (_db_connection_interrupt),
+                                          lease, NULL);
     }
 
   switch (op->kind)
@@ -1791,6 +1784,8 @@ db_pool_initable_init (GInitable     *initable,
       g_propagate_error (error, local_error);
       return FALSE;
     }
+  /* From now on the database exists; if it disappears, opens must fail. */
+  g_atomic_int_set (&self->settings.may_create, FALSE);
   return TRUE;
 }
 
@@ -1931,6 +1926,7 @@ db_pool_constructed (GObject *object)
       self->settings.enable_wal = db_pool_config_get_enable_wal (c);
       self->settings.synchronous = db_pool_config_get_synchronous (c);
       self->settings.statement_cache_size = db_pool_config_get_statement_cache_size (c);
+      self->settings.may_create = TRUE;
       self->min_connections = db_pool_config_get_min_connections (c);
       self->max_connections = db_pool_config_get_max_connections (c);
       self->connection_timeout_ms = db_pool_config_get_connection_timeout_ms (c);

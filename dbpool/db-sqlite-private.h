@@ -18,6 +18,9 @@ typedef struct
   gboolean       enable_wal;
   DbSynchronous  synchronous;
   guint          statement_cache_size;
+  /* Only the pool's first open may create the database: a file removed while the
+   * pool runs must be an error, not a silently new, empty database. Atomic. */
+  int            may_create;
 } DbConnSettings;
 
 typedef struct _DbStmtEntry DbStmtEntry;

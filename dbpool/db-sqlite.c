@@ -57,15 +57,39 @@ stmt_entry_free (gpointer data)
   g_free (entry);
 }
 
+/* The file a database name refers to: a plain path, or the path of a "file:" URI
+ * (percent-decoded, without its query). NULL when it names no file on disk. */
+static char *
+database_file_path (const char *name)
+{
+  const char *path = name;
+  g_autofree char *raw = NULL;
+
+  if (!g_str_has_prefix (name, "file:"))
+    return g_strdup (name);
+
+  path = name + strlen ("file:");
+  if (g_str_has_prefix (path, "///"))
+    path += 2;
+  else if (g_str_has_prefix (path, "//localhost/"))
+    path += strlen ("//localhost");
+  else if (g_str_has_prefix (path, "//"))
+    return NULL;   /* another authority: SQLite refuses it anyway */
+
+  raw = g_strndup (path, strcspn (path, "?#"));
+  return g_uri_unescape_string (raw, NULL);
+}
+
 /* New database files are owner-only: create the file ourselves with mode 0600 before
  * SQLite opens it (SQLite's -wal and -shm files copy the main file's mode). */
 static gboolean
-create_private_file (const char  *path,
+create_private_file (const char  *name,
                      GError     **error)
 {
+  g_autofree char *path = database_file_path (name);
   int fd;
 
-  if (g_str_has_prefix (path, "file:"))
+  if (path == NULL || *path == '\0')
     return TRUE;
 
   fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -167,15 +191,16 @@ DbConn *
 _db_conn_open (const DbConnSettings  *settings,
                GError               **error)
 {
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-                    SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE;
+  gboolean may_create = g_atomic_int_get (&settings->may_create);
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI |
+                    SQLITE_OPEN_EXRESCODE | (may_create ? SQLITE_OPEN_CREATE : 0);
   sqlite3 *db = NULL;
   DbConn *conn;
   int rc;
 
   _db_sqlite_global_init ();
 
-  if (!create_private_file (settings->path, error))
+  if (may_create && !create_private_file (settings->path, error))
     return NULL;
 
   rc = sqlite3_open_v2 (settings->path, &db, flags, NULL);

@@ -303,6 +303,35 @@ test_cancel_running_statement (void)
   g_assert_cmpint (db_rows_get_int64 (rows, 0, 0), ==, 42);
 }
 
+static gboolean
+cancel_and_reset_later (gpointer data)
+{
+  g_cancellable_cancel (data);
+  g_cancellable_reset (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* An interruption is a cancellation even if the cancellable was reset meanwhile. */
+static void
+test_cancel_then_reset (void)
+{
+  g_autofree char *path = test_db_path ();
+  g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
+  g_autoptr(DbPool) pool = test_pool_new (config);
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  db_pool_query_async (pool,
+                       "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                       "SELECT count(*) FROM c WHERE x < 0",
+                       NULL, cancellable, store_result, &res);
+  g_timeout_add (100, cancel_and_reset_later, cancellable);
+  await_result (res);
+  g_assert_null (db_pool_query_finish (pool, res, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 /* Cancels racing with handoffs: whatever wins, no connection is lost. */
 static void
 test_cancel_races_handoff (void)
@@ -512,6 +541,7 @@ main (int    argc,
   g_test_add_func ("/pool-async/queued-without-timeout", test_queued_without_timeout);
   g_test_add_func ("/pool-async/timeout-and-cancel", test_async_timeout_and_cancel);
   g_test_add_func ("/pool-async/cancel-running-statement", test_cancel_running_statement);
+  g_test_add_func ("/pool-async/cancel-then-reset", test_cancel_then_reset);
   g_test_add_func ("/pool-async/cancel-races-handoff", test_cancel_races_handoff);
   g_test_add_func ("/pool-async/notify-owner-thread-coalesced", test_notify_on_owner_thread_coalesced);
   g_test_add_func ("/pool-async/no-notify-without-owner-loop", test_no_notify_without_owner_loop);

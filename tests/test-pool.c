@@ -668,6 +668,34 @@ test_lease_outlives_pool (void)
   g_object_unref (pool);
 }
 
+/* A database removed while the pool runs is an error for new connections, never a
+ * silently created, empty database beside the old one. */
+static void
+test_removed_database_not_recreated (void)
+{
+  g_autofree char *path = test_db_path ();
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
+  g_autoptr(DbPool) pool = test_pool_new (config);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbConnection) held = NULL;
+  g_autoptr(DbConnection) fresh = NULL;
+
+  create_table (pool);
+  held = db_pool_acquire (pool, DB_ACCESS_READ, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_unlink (wal);
+  g_unlink (shm);
+
+  /* The only idle connection is held: this needs a new one. */
+  fresh = db_pool_acquire (pool, DB_ACCESS_READ, NULL, &error);
+  g_assert_null (fresh);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 /* ---- security defaults --------------------------------------------------------- */
 
 static void
@@ -750,6 +778,7 @@ main (int    argc,
   g_test_add_func ("/pool/close-fails-waiters", test_close_fails_waiters);
   g_test_add_func ("/pool/lease-outlives-pool", test_lease_outlives_pool);
   g_test_add_func ("/pool/security-defaults", test_security_defaults);
+  g_test_add_func ("/pool/removed-database-not-recreated", test_removed_database_not_recreated);
 
   return g_test_run ();
 }
