@@ -89,6 +89,23 @@ _db_connection_interrupt (GCancellable *cancellable,
   sqlite3_interrupt (self->conn->db);
 }
 
+/* An interrupt from the lease's cancellable also lands in sqlite3_prepare() and in
+ * the query_only switch, not only in sqlite3_step(): report those as the
+ * cancellation they are too. */
+static void
+map_cancelled_interrupt (DbConnection  *self,
+                         GError       **error)
+{
+  if (error == NULL || *error == NULL ||
+      (sqlite3_errcode (self->conn->db) & 0xff) != SQLITE_INTERRUPT)
+    return;
+  if (!g_atomic_int_get (&self->interrupted) &&
+      !(self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable)))
+    return;
+  g_clear_error (error);
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+}
+
 /* Every public call starts here: a released lease is MISUSE, and the connection's
  * query_only state is made to match the lease's access on first use (cheaper than
  * switching at hand-out time for leases that never run a statement). */
@@ -104,8 +121,16 @@ check_usable (DbConnection  *self,
     }
   if (!self->mode_ready)
     {
-      if (!_db_conn_set_query_only (self->conn, self->access == DB_ACCESS_READ, error))
+      /* Once per write lease, a stat(): writes to a database file that was deleted or
+       * replaced under the pool would be acknowledged and then lost with the old
+       * inode. Fail them instead; the connection is discarded on release. */
+      if (self->access == DB_ACCESS_WRITE && !_db_conn_check_not_moved (self->conn, error))
         return FALSE;
+      if (!_db_conn_set_query_only (self->conn, self->access == DB_ACCESS_READ, error))
+        {
+          map_cancelled_interrupt (self, error);
+          return FALSE;
+        }
       self->mode_ready = TRUE;
     }
   return TRUE;
@@ -159,7 +184,10 @@ start_statement (DbConnection  *self,
 
   stmt = _db_conn_get_statement (self->conn, sql, error);
   if (stmt == NULL)
-    return NULL;
+    {
+      map_cancelled_interrupt (self, error);
+      return NULL;
+    }
 
   if (!check_writable (self, stmt, sql, error) ||
       !_db_bind_params (stmt, params, error))

@@ -76,6 +76,11 @@ gboolean      _db_conn_reset_for_reuse   (DbConn                *conn);
 void          _db_conn_note_result       (DbConn                *conn,
                                           int                    rc);
 
+/* FALSE (and the connection marked broken) if the database file was deleted, renamed
+ * or replaced since the connection opened it. */
+gboolean      _db_conn_check_not_moved   (DbConn                *conn,
+                                          GError               **error);
+
 gboolean      _db_conn_checkpoint        (DbConn                *conn,
                                           int                    mode);
 

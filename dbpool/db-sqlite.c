@@ -228,7 +228,12 @@ _db_conn_open (const DbConnSettings  *settings,
       !exec_setup (db, settings->path,
                    "PRAGMA foreign_keys=ON;"
                    "PRAGMA temp_store=MEMORY;"
-                   "PRAGMA cache_size=-8192", error))
+                   "PRAGMA cache_size=-8192", error) ||
+      /* Read the schema now: this opens the WAL while the files are where they were
+       * found. A connection that opened it lazily, later, would read the main file
+       * alone (committed tables "missing") once the files moved or could not be
+       * opened. */
+      !exec_setup (db, settings->path, "SELECT count(*) FROM sqlite_schema", error))
     {
       sqlite3_close_v2 (db);
       return NULL;
@@ -268,6 +273,23 @@ _db_conn_close (DbConn *conn)
       sqlite3_close_v2 (conn->db);
     }
   g_free (conn);
+}
+
+gboolean
+_db_conn_check_not_moved (DbConn  *conn,
+                          GError **error)
+{
+  int moved = 0;
+
+  if (sqlite3_file_control (conn->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK ||
+      !moved)
+    return TRUE;
+
+  _db_conn_note_result (conn, SQLITE_IOERR);
+  g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_IO,
+               "The database file “%s” was deleted, renamed or replaced while in use",
+               sqlite3_db_filename (conn->db, "main"));
+  return FALSE;
 }
 
 gboolean

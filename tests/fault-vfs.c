@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "fault-vfs.h"
+#include "db-sqlite-private.h"
 
 typedef struct
 {
@@ -59,12 +60,40 @@ fault_vfs_arm (FaultPoint point,
 }
 
 void
+fault_vfs_add (FaultPoint point,
+               guint      nth,
+               int        rc,
+               gboolean   persistent)
+{
+  g_mutex_lock (&state.lock);
+  state.calls[point] = 0;
+  state.nth[point] = nth;
+  state.rc[point] = rc;
+  state.persistent[point] = persistent;
+  g_mutex_unlock (&state.lock);
+}
+
+void
 fault_vfs_disarm (void)
 {
   g_mutex_lock (&state.lock);
   memset (state.nth, 0, sizeof state.nth);
   memset (state.calls, 0, sizeof state.calls);
+  state.injected = 0;
   g_mutex_unlock (&state.lock);
+}
+
+/* Whether some point fails with SQLITE_BUSY from now on. */
+static gboolean
+persistent_busy_armed (void)
+{
+  gboolean busy = FALSE;
+
+  g_mutex_lock (&state.lock);
+  for (guint i = 0; i < FAULT_N_POINTS; i++)
+    busy |= state.nth[i] != 0 && state.persistent[i] && (state.rc[i] & 0xff) == SQLITE_BUSY;
+  g_mutex_unlock (&state.lock);
+  return busy;
 }
 
 guint
@@ -134,7 +163,9 @@ f_sync (sqlite3_file *f, int flags)
 static int
 f_file_size (sqlite3_file *f, sqlite3_int64 *size)
 {
-  return REAL (f)->pMethods->xFileSize (REAL (f), size);
+  int rc = should_fail (FAULT_FILE_SIZE);
+
+  return rc ? rc : REAL (f)->pMethods->xFileSize (REAL (f), size);
 }
 
 static int
@@ -178,14 +209,27 @@ f_device_characteristics (sqlite3_file *f)
 static int
 f_shm_map (sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
 {
+  int rc = should_fail (FAULT_SHM_MAP);
+
+  if (rc != SQLITE_OK)
+    {
+      *pp = NULL;
+      return rc;
+    }
   return REAL (f)->pMethods->xShmMap (REAL (f), pg, pgsz, extend, pp);
 }
 
 static int
 f_shm_lock (sqlite3_file *f, int offset, int n, int flags)
 {
-  int rc = should_fail (FAULT_SHM_LOCK);
+  int rc;
 
+  /* Only taking a lock is a fault point: SQLite ignores what unlocking returns, so a
+   * failed unlock here would leave a lock held that no real VFS leaves behind. */
+  if (flags & SQLITE_SHM_UNLOCK)
+    return REAL (f)->pMethods->xShmLock (REAL (f), offset, n, flags);
+
+  rc = should_fail (FAULT_SHM_LOCK);
   return rc ? rc : REAL (f)->pMethods->xShmLock (REAL (f), offset, n, flags);
 }
 
@@ -265,6 +309,12 @@ v_randomness (sqlite3_vfs *vfs, int n, char *out)
 static int
 v_sleep (sqlite3_vfs *vfs, int us)
 {
+  /* Under a persistent injected SQLITE_BUSY, pretend to have slept: SQLite's busy
+   * handler and WAL retry loops count the time they asked for, so they still give up,
+   * only without seconds of real waiting. Real waits stay real otherwise: a new
+   * connection may have to wait for one being closed. */
+  if (persistent_busy_armed ())
+    return us;
   return real_vfs->xSleep (real_vfs, us);
 }
 
@@ -288,7 +338,8 @@ fault_vfs_register (void)
   if (!g_once_init_enter (&once))
     return;
 
-  sqlite3_initialize ();
+  /* SQLite initialized the way the pool does it, before anything else touches it. */
+  _db_sqlite_global_init ();
   real_vfs = sqlite3_vfs_find (NULL);
 
   fault_io_v1 = (sqlite3_io_methods) {
