@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "db-config-json-private.h"
+#include "db-json-private.h"
 #include "db-types.h"
 
 /* For error messages: what the user wrote, in JSON terms rather than GType names. */
@@ -186,14 +187,24 @@ _db_config_json_parse (GType         type,
   JsonObjectIter iter;
   const char *key;
   JsonNode *member;
+  g_autofree char *why = NULL;
 
   g_assert (json != NULL);
 
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, json, -1, &local_error))
+  if (!_db_json_check_text (json, strlen (json), &why))
     {
       g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
-                   "Invalid configuration JSON: %s", local_error->message);
+                   "Invalid configuration JSON: %s", why);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, json, -1, &local_error))
+    {
+      /* json-glib quotes the offending token cut at a byte count, maybe mid-character. */
+      g_autofree char *valid = g_utf8_make_valid (local_error->message, -1);
+
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                   "Invalid configuration JSON: %s", valid);
       return NULL;
     }
 

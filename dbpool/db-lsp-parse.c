@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "db-json-private.h"
 #include "db-lsp-parse-private.h"
 
 #define PUBLISH_DIAGNOSTICS "textDocument/publishDiagnostics"
@@ -409,14 +410,23 @@ _db_lsp_parse_publish_diagnostics (const char  *json,
   JsonNode *member;
   JsonArray *diagnostics;
   int version = -1;
+  g_autofree char *why = NULL;
 
   g_assert (json != NULL);
 
-  if (!json_parser_load_from_data (parser, json, length, &json_error))
+  if (!_db_json_check_text (json, length < 0 ? strlen (json) : (gsize) length, &why))
     {
       g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT,
-                   "Invalid publishDiagnostics message: malformed JSON: %s",
-                   json_error->message);
+                   "Invalid publishDiagnostics message: malformed JSON: %s", why);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, json, length, &json_error))
+    {
+      /* json-glib quotes the offending token cut at a byte count, maybe mid-character. */
+      g_autofree char *valid = g_utf8_make_valid (json_error->message, -1);
+
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT,
+                   "Invalid publishDiagnostics message: malformed JSON: %s", valid);
       return NULL;
     }
 
