@@ -25,13 +25,10 @@ G_BEGIN_DECLS
  * than ay, tuples, dictionaries): FALSE and a DB_POOL_ERROR_MISUSE error naming the
  * parameter (its 1-based index or its name) and the type.
  *
- * Lifetime contract: text and blobs are bound with SQLITE_STATIC, i.e. SQLite keeps
- * pointers into @params instead of copying. The caller must therefore keep @params
- * alive until the statement has been stepped for the last time and reset, and must
- * not step the statement again after dropping @params without rebinding (call
- * sqlite3_clear_bindings() after the final sqlite3_reset() if the statement is
- * cached). To make those pointers stable, @params is serialized (g_variant_get_data())
- * here; a floating @params is not sunk, so the caller owns it throughout. */
+ * Text and blobs are bound with SQLITE_TRANSIENT: SQLite copies them, so @params
+ * may be dropped as soon as this returns (copying measured cheaper than serializing
+ * the tuple to keep pointers into it stable). A floating @params is not sunk: the
+ * caller owns it. */
 gboolean _db_bind_params (sqlite3_stmt  *stmt,
                           GVariant      *params,
                           GError       **error);

@@ -107,8 +107,9 @@ _db_rows_new_for_statement (sqlite3_stmt *stmt)
 
       /* NULL only when SQLite is out of memory; names may come from arbitrary SQL
        * text, and they become GVariant and JSON keys, which must be UTF-8. */
-      self->column_names[i] = name != NULL ? g_utf8_make_valid (name, -1)
-                                           : g_strdup_printf ("column%u", i);
+      self->column_names[i] = name == NULL ? g_strdup_printf ("column%u", i)
+                            : g_utf8_validate (name, -1, NULL) ? g_strdup (name)
+                            : g_utf8_make_valid (name, -1);
       self->first_of_name[i] = TRUE;
       for (guint j = 0; j < i; j++)
         {
