@@ -594,6 +594,8 @@ _db_pool_return_conn (DbPool   *self,
   conn->last_used_us = now;
 
   g_mutex_lock (&self->lock);
+  self->stats.connection_errors += conn->full_errors;
+  conn->full_errors = 0;
   self->n_leased--;
   g_queue_unlink (&self->leased, &conn->link);
   if (access == DB_ACCESS_WRITE)
@@ -2136,7 +2138,8 @@ db_pool_class_init (DbPoolClass *klass)
   /**
    * DbPool:connection-errors:
    *
-   * Failed opens and connections found broken (I/O error, corruption).
+   * Failed opens, connections found broken (I/O error, corruption) and statements
+   * that failed because the disk was full (those connections stay in use).
    */
   properties[PROP_CONNECTION_ERRORS] = stat_uint64 ("connection-errors");
   /**

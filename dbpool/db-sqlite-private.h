@@ -40,6 +40,7 @@ typedef struct _DbConn
   sqlite3_stmt  *query_only_off;
   int            query_only;    /* current PRAGMA query_only state; -1 unknown */
   int            last_fatal_rc; /* nonzero once an I/O / corruption error was seen */
+  guint          full_errors;   /* SQLITE_FULL seen since the last return to the pool */
   gboolean       checkpoint_on_close;
 
   /* While leased; guarded by the pool lock. */

@@ -308,6 +308,10 @@ _db_conn_note_result (DbConn *conn,
 {
   if (_db_sqlite_rc_is_fatal (rc) && conn->last_fatal_rc == 0)
     conn->last_fatal_rc = rc;
+  /* A full disk leaves the connection usable, but it is a storage failure the
+   * connection-errors stat should show. */
+  if ((rc & 0xff) == SQLITE_FULL)
+    conn->full_errors++;
 }
 
 static gboolean
