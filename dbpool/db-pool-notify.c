@@ -23,7 +23,6 @@ struct _DbPoolNotifier
   guint         n_pspecs;
   DbPoolSnapshot last;               /* owner context only */
   guint         recheck;            /* owner context only: stat indices to notify again */
-  gboolean      destroyed;
 };
 
 guint64

@@ -1147,8 +1147,7 @@ start_op (DbPool              *self,
 
 /* A statement that only reads can use a read lease and run beside the writer. */
 static DbAccess
-access_for_sql (DbPool     *self,
-                const char *sql)
+access_for_sql (const char *sql)
 {
   const char *p = sql;
 
@@ -1262,7 +1261,7 @@ db_pool_execute_async (DbPool              *self,
   op->kind = OP_EXECUTE;
   op->sql = g_strdup (sql);
   op->params = params ? g_variant_ref_sink (params) : NULL;
-  start_op (self, op, access_for_sql (self, sql), db_pool_execute_async, "db_pool_execute_async()",
+  start_op (self, op, access_for_sql (sql), db_pool_execute_async, "db_pool_execute_async()",
             cancellable, callback, user_data);
 }
 
@@ -1329,7 +1328,7 @@ db_pool_query_async (DbPool              *self,
   op->kind = OP_QUERY;
   op->sql = g_strdup (sql);
   op->params = params ? g_variant_ref_sink (params) : NULL;
-  start_op (self, op, access_for_sql (self, sql), db_pool_query_async, "db_pool_query_async()",
+  start_op (self, op, access_for_sql (sql), db_pool_query_async, "db_pool_query_async()",
             cancellable, callback, user_data);
 }
 

@@ -50,8 +50,23 @@ test_pool_new (DbPoolConfig *config)
     g_assert_true (cond); \
   } G_STMT_END
 
-static inline DbPoolStats *
-test_stats (DbPool *pool)
+/* A GAsyncReadyCallback storing the result in the GAsyncResult* at @user_data, and
+ * the loop that waits for it on the thread-default context. */
+static inline void
+test_store_result (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
-  return db_pool_get_stats (pool);
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+static inline GAsyncResult *
+test_wait_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
 }

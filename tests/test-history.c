@@ -10,24 +10,6 @@
 
 /* Helpers: run one async operation to completion on the thread-default context. */
 
-static void
-store_result (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
 
 static DbHistoryConfig *
 test_history_config (void)
@@ -58,8 +40,8 @@ record_json (DbHistoryStorage  *storage,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  db_history_storage_record_lsp_json_async (storage, json, NULL, store_result, &result);
-  return db_history_storage_record_lsp_json_finish (storage, wait_result (&result), error);
+  db_history_storage_record_lsp_json_async (storage, json, NULL, test_store_result, &result);
+  return db_history_storage_record_lsp_json_finish (storage, test_wait_result (&result), error);
 }
 
 static gint64
@@ -81,8 +63,8 @@ record_snapshot (DbHistoryStorage      *storage,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  db_history_storage_record_snapshot_async (storage, snapshot, NULL, store_result, &result);
-  return db_history_storage_record_snapshot_finish (storage, wait_result (&result), error);
+  db_history_storage_record_snapshot_async (storage, snapshot, NULL, test_store_result, &result);
+  return db_history_storage_record_snapshot_finish (storage, test_wait_result (&result), error);
 }
 
 static gint64
@@ -127,8 +109,8 @@ file_history (DbHistoryStorage *storage,
   g_autoptr(GError) error = NULL;
   GListModel *model;
 
-  db_history_storage_get_file_history_async (storage, uri, limit, NULL, store_result, &result);
-  model = db_history_storage_get_file_history_finish (storage, wait_result (&result), &error);
+  db_history_storage_get_file_history_async (storage, uri, limit, NULL, test_store_result, &result);
+  model = db_history_storage_get_file_history_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (model);
   return model;
@@ -142,8 +124,8 @@ latest (DbHistoryStorage *storage,
   g_autoptr(GError) error = NULL;
   DbDiagnosticSnapshot *snapshot;
 
-  db_history_storage_get_latest_async (storage, uri, NULL, store_result, &result);
-  snapshot = db_history_storage_get_latest_finish (storage, wait_result (&result), &error);
+  db_history_storage_get_latest_async (storage, uri, NULL, test_store_result, &result);
+  snapshot = db_history_storage_get_latest_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   return snapshot;
 }
@@ -156,8 +138,8 @@ get_snapshot (DbHistoryStorage *storage,
   g_autoptr(GError) error = NULL;
   DbDiagnosticSnapshot *snapshot;
 
-  db_history_storage_get_snapshot_async (storage, id, NULL, store_result, &result);
-  snapshot = db_history_storage_get_snapshot_finish (storage, wait_result (&result), &error);
+  db_history_storage_get_snapshot_async (storage, id, NULL, test_store_result, &result);
+  snapshot = db_history_storage_get_snapshot_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   return snapshot;
 }
@@ -173,8 +155,8 @@ trend (DbHistoryStorage *storage,
   GVariant *value;
 
   db_history_storage_get_trend_async (storage, uri, since_us, bucket_us, NULL,
-                                      store_result, &result);
-  value = db_history_storage_get_trend_finish (storage, wait_result (&result), &error);
+                                      test_store_result, &result);
+  value = db_history_storage_get_trend_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (value);
   g_assert_cmpstr (g_variant_get_type_string (value), ==, "a(xuuuu)");
@@ -188,8 +170,8 @@ cleanup (DbHistoryStorage *storage)
   g_autoptr(GError) error = NULL;
   guint removed;
 
-  db_history_storage_cleanup_async (storage, NULL, store_result, &result);
-  removed = db_history_storage_cleanup_finish (storage, wait_result (&result), &error);
+  db_history_storage_cleanup_async (storage, NULL, test_store_result, &result);
+  removed = db_history_storage_cleanup_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   return removed;
 }
@@ -205,8 +187,8 @@ query_int (DbHistoryStorage *storage,
   g_autoptr(GError) error = NULL;
   g_autoptr(DbRows) rows = NULL;
 
-  db_pool_query_async (pool, sql, params, NULL, store_result, &result);
-  rows = db_pool_query_finish (pool, wait_result (&result), &error);
+  db_pool_query_async (pool, sql, params, NULL, test_store_result, &result);
+  rows = db_pool_query_finish (pool, test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (db_rows_get_n_rows (rows), ==, 1);
   return db_rows_get_int64 (rows, 0, 0);
@@ -889,8 +871,8 @@ test_list_latest (void)
       record_snapshot_ok (storage, s);
     }
 
-  db_history_storage_list_latest_async (storage, NULL, store_result, &result);
-  model = db_history_storage_list_latest_finish (storage, wait_result (&result), &error);
+  db_history_storage_list_latest_async (storage, NULL, test_store_result, &result);
+  model = db_history_storage_list_latest_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
   {
@@ -978,8 +960,8 @@ test_trend (void)
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) bad = NULL;
 
-    db_history_storage_get_trend_async (storage, NULL, t0, 0, NULL, store_result, &result);
-    bad = db_history_storage_get_trend_finish (storage, wait_result (&result), &error);
+    db_history_storage_get_trend_async (storage, NULL, t0, 0, NULL, test_store_result, &result);
+    bad = db_history_storage_get_trend_finish (storage, test_wait_result (&result), &error);
     g_assert_null (bad);
     g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT);
   }
@@ -1350,8 +1332,8 @@ test_pool_closed (void)
   g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_CLOSED);
   g_clear_error (&error);
 
-  db_history_storage_get_file_history_async (storage, "file:///c.c", 0, NULL, store_result, &result);
-  history = db_history_storage_get_file_history_finish (storage, wait_result (&result), &error);
+  db_history_storage_get_file_history_async (storage, "file:///c.c", 0, NULL, test_store_result, &result);
+  history = db_history_storage_get_file_history_finish (storage, test_wait_result (&result), &error);
   g_assert_null (history);
   g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_CLOSED);
 }
@@ -1369,13 +1351,13 @@ test_cancelled (void)
 
   g_cancellable_cancel (cancellable);
   db_history_storage_record_lsp_json_async (storage, "{\"uri\": \"file:///c.c\", \"diagnostics\": []}",
-                                            cancellable, store_result, &r1);
-  g_assert_cmpint (db_history_storage_record_lsp_json_finish (storage, wait_result (&r1), &error), ==, 0);
+                                            cancellable, test_store_result, &r1);
+  g_assert_cmpint (db_history_storage_record_lsp_json_finish (storage, test_wait_result (&r1), &error), ==, 0);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
 
-  db_history_storage_record_snapshot_async (storage, snapshot, cancellable, store_result, &r2);
-  g_assert_cmpint (db_history_storage_record_snapshot_finish (storage, wait_result (&r2), &error), ==, 0);
+  db_history_storage_record_snapshot_async (storage, snapshot, cancellable, test_store_result, &r2);
+  g_assert_cmpint (db_history_storage_record_snapshot_finish (storage, test_wait_result (&r2), &error), ==, 0);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   assert_row_counts (storage, 0, 0, 0);

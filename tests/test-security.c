@@ -573,24 +573,6 @@ test_file_modes_uri (void)
 
 /* HistoryStorage: injection */
 
-static void
-store_result (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
 
 static DbHistoryStorage *
 storage_new (const char *path)
@@ -612,8 +594,8 @@ record_json (DbHistoryStorage  *storage,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  db_history_storage_record_lsp_json_async (storage, json, NULL, store_result, &result);
-  return db_history_storage_record_lsp_json_finish (storage, wait_result (&result), error);
+  db_history_storage_record_lsp_json_async (storage, json, NULL, test_store_result, &result);
+  return db_history_storage_record_lsp_json_finish (storage, test_wait_result (&result), error);
 }
 
 static gint64
@@ -624,8 +606,8 @@ record_snapshot (DbHistoryStorage     *storage,
   g_autoptr(GError) error = NULL;
   gint64 id;
 
-  db_history_storage_record_snapshot_async (storage, snapshot, NULL, store_result, &result);
-  id = db_history_storage_record_snapshot_finish (storage, wait_result (&result), &error);
+  db_history_storage_record_snapshot_async (storage, snapshot, NULL, test_store_result, &result);
+  id = db_history_storage_record_snapshot_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpint (id, >, 0);
   return id;
@@ -639,8 +621,8 @@ get_snapshot (DbHistoryStorage *storage,
   g_autoptr(GError) error = NULL;
   DbDiagnosticSnapshot *snapshot;
 
-  db_history_storage_get_snapshot_async (storage, id, NULL, store_result, &result);
-  snapshot = db_history_storage_get_snapshot_finish (storage, wait_result (&result), &error);
+  db_history_storage_get_snapshot_async (storage, id, NULL, test_store_result, &result);
+  snapshot = db_history_storage_get_snapshot_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (snapshot);
   return snapshot;
@@ -654,8 +636,8 @@ get_latest (DbHistoryStorage *storage,
   g_autoptr(GError) error = NULL;
   DbDiagnosticSnapshot *snapshot;
 
-  db_history_storage_get_latest_async (storage, uri, NULL, store_result, &result);
-  snapshot = db_history_storage_get_latest_finish (storage, wait_result (&result), &error);
+  db_history_storage_get_latest_async (storage, uri, NULL, test_store_result, &result);
+  snapshot = db_history_storage_get_latest_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   return snapshot;
 }
@@ -668,8 +650,8 @@ history_length (DbHistoryStorage *storage,
   g_autoptr(GError) error = NULL;
   g_autoptr(GListModel) model = NULL;
 
-  db_history_storage_get_file_history_async (storage, uri, 0, NULL, store_result, &result);
-  model = db_history_storage_get_file_history_finish (storage, wait_result (&result), &error);
+  db_history_storage_get_file_history_async (storage, uri, 0, NULL, test_store_result, &result);
+  model = db_history_storage_get_file_history_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   return g_list_model_get_n_items (model);
 }
@@ -683,8 +665,8 @@ trend (DbHistoryStorage *storage,
   GVariant *value;
 
   db_history_storage_get_trend_async (storage, uri, 0, (gint64) G_USEC_PER_SEC * 3600, NULL,
-                                      store_result, &result);
-  value = db_history_storage_get_trend_finish (storage, wait_result (&result), &error);
+                                      test_store_result, &result);
+  value = db_history_storage_get_trend_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (value);
   return value;
