@@ -25,4 +25,24 @@ void          _db_connection_set_cancellable (DbConnection *self,
 void          _db_connection_interrupt       (GCancellable *cancellable,
                                               DbConnection *self);
 
+/* For DbStatement (db-statement.c): statements are checked out of the lease's
+ * connection (after the lease's usability and read-only checks) and tracked by the
+ * lease, which detaches every live one when it is released. */
+sqlite3_stmt *_db_connection_checkout          (DbConnection  *self,
+                                                const char    *sql,
+                                                DbStmtEntry  **entry,
+                                                GError       **error);
+void          _db_connection_checkin           (DbConnection  *self,
+                                                sqlite3_stmt  *stmt,
+                                                DbStmtEntry   *entry);
+void          _db_connection_track_statement   (DbConnection  *self,
+                                                GList         *link);
+void          _db_connection_untrack_statement (DbConnection  *self,
+                                                GList         *link);
+/* SQLite's error for @rc as a GError (cancellation mapped, fatal codes noted). */
+void          _db_connection_set_error         (DbConnection  *self,
+                                                GError       **error,
+                                                int            rc,
+                                                const char    *sql);
+
 G_END_DECLS

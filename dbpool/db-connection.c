@@ -7,6 +7,7 @@
 #include "db-error-private.h"
 #include "db-pool-private.h"
 #include "db-rows-private.h"
+#include "db-statement-private.h"
 
 /**
  * DbConnection:
@@ -39,6 +40,7 @@ struct _DbConnection
   GCancellable *cancellable;   /* borrowed, set by pool workers */
   int           interrupted;   /* atomic: _db_connection_interrupt() was called */
   gint64        created_at_us;
+  GQueue        statements;    /* live DbStatements, detached on release */
 };
 
 enum {
@@ -170,33 +172,80 @@ check_writable (DbConnection  *self,
   return TRUE;
 }
 
-/* Prepares (from the cache), checks and binds @sql: the one way statements start. */
-static sqlite3_stmt *
-start_statement (DbConnection  *self,
-                 const char    *sql,
-                 GVariant      *params,
-                 GError       **error)
+sqlite3_stmt *
+_db_connection_checkout (DbConnection  *self,
+                         const char    *sql,
+                         DbStmtEntry  **entry,
+                         GError       **error)
 {
   sqlite3_stmt *stmt;
 
   if (!check_usable (self, error))
     return NULL;
 
-  stmt = _db_conn_get_statement (self->conn, sql, error);
+  stmt = _db_conn_checkout_statement (self->conn, sql, entry, error);
   if (stmt == NULL)
     {
       map_cancelled_interrupt (self, error);
       return NULL;
     }
-
-  if (!check_writable (self, stmt, sql, error) ||
-      !_db_bind_params (stmt, params, error))
+  if (!check_writable (self, stmt, sql, error))
     {
-      _db_conn_finish_statement (self->conn, stmt);
+      _db_conn_checkin_statement (self->conn, stmt, *entry);
       return NULL;
     }
 
   self->conn->last_used_us = g_get_monotonic_time ();
+  return stmt;
+}
+
+void
+_db_connection_checkin (DbConnection *self,
+                        sqlite3_stmt *stmt,
+                        DbStmtEntry  *entry)
+{
+  _db_conn_checkin_statement (self->conn, stmt, entry);
+}
+
+void
+_db_connection_set_error (DbConnection  *self,
+                          GError       **error,
+                          int            rc,
+                          const char    *sql)
+{
+  set_error_from_rc (self, error, rc, sql);
+}
+
+void
+_db_connection_track_statement (DbConnection *self,
+                                GList        *link)
+{
+  g_queue_push_tail_link (&self->statements, link);
+}
+
+void
+_db_connection_untrack_statement (DbConnection *self,
+                                  GList        *link)
+{
+  g_queue_unlink (&self->statements, link);
+}
+
+/* Checks out @sql (from the cache), checks it may run on this lease and binds
+ * @params: how db_connection_execute() and _query() start. */
+static sqlite3_stmt *
+start_statement (DbConnection  *self,
+                 const char    *sql,
+                 GVariant      *params,
+                 DbStmtEntry  **entry,
+                 GError       **error)
+{
+  sqlite3_stmt *stmt = _db_connection_checkout (self, sql, entry, error);
+
+  if (stmt != NULL && !_db_bind_params (stmt, params, error))
+    {
+      _db_conn_checkin_statement (self->conn, stmt, *entry);
+      return NULL;
+    }
   return stmt;
 }
 
@@ -222,6 +271,7 @@ db_connection_execute (DbConnection  *self,
                        GError       **error)
 {
   g_autoptr(GVariant) owned = params ? g_variant_ref_sink (params) : NULL;
+  DbStmtEntry *entry = NULL;
   sqlite3_stmt *stmt;
   gint64 changes = -1;
   int rc;
@@ -230,7 +280,7 @@ db_connection_execute (DbConnection  *self,
   g_return_val_if_fail (sql != NULL, -1);
   g_return_val_if_fail (error == NULL || *error == NULL, -1);
 
-  stmt = start_statement (self, sql, owned, error);
+  stmt = start_statement (self, sql, owned, &entry, error);
   if (stmt == NULL)
     return -1;
 
@@ -241,7 +291,7 @@ db_connection_execute (DbConnection  *self,
   else
     set_error_from_rc (self, error, rc, sql);
 
-  _db_conn_finish_statement (self->conn, stmt);
+  _db_conn_checkin_statement (self->conn, stmt, entry);
   return changes;
 }
 
@@ -266,6 +316,7 @@ db_connection_query (DbConnection  *self,
 {
   g_autoptr(GVariant) owned = params ? g_variant_ref_sink (params) : NULL;
   g_autoptr(DbRows) rows = NULL;
+  DbStmtEntry *entry = NULL;
   sqlite3_stmt *stmt;
   int rc;
 
@@ -273,7 +324,7 @@ db_connection_query (DbConnection  *self,
   g_return_val_if_fail (sql != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  stmt = start_statement (self, sql, owned, error);
+  stmt = start_statement (self, sql, owned, &entry, error);
   if (stmt == NULL)
     return NULL;
 
@@ -286,7 +337,7 @@ db_connection_query (DbConnection  *self,
       g_clear_object (&rows);
     }
 
-  _db_conn_finish_statement (self->conn, stmt);
+  _db_conn_checkin_statement (self->conn, stmt, entry);
   return g_steal_pointer (&rows);
 }
 
@@ -497,15 +548,72 @@ void
 db_connection_release (DbConnection *self)
 {
   DbConn *conn;
+  GList *l;
 
   g_return_if_fail (DB_IS_CONNECTION (self));
 
   if (!g_atomic_int_compare_and_exchange (&self->released, 0, 1))
     return;
 
+  /* Statements still held by the caller give their SQLite statements back now, while
+   * the connection is ours; from here on they fail with MISUSE. */
+  while ((l = g_queue_pop_head_link (&self->statements)) != NULL)
+    _db_statement_detach (l->data);
+
   conn = g_steal_pointer (&self->conn);
   self->cancellable = NULL;
   _db_pool_return_conn (self->pool, conn, self->access);
+}
+
+/**
+ * db_connection_reacquire:
+ * @self: a released lease
+ * @cancellable: (nullable): a cancellable to stop waiting
+ * @error: return location for an error
+ *
+ * Leases a connection again from the same pool, with the same access, into this
+ * released lease object. It waits, times out and fails exactly as
+ * [method@DbPool.Pool.acquire] does, and like it is for worker threads.
+ *
+ * The connection may be a different one than before. Statements prepared on the
+ * earlier lease stay detached. A thread that takes and returns leases in a loop can
+ * keep one lease object this way instead of creating and finalizing one per
+ * operation, which in GLib takes process-wide locks.
+ *
+ * Returns: %TRUE with the lease held again; %FALSE with @error set, the lease staying
+ *   released (%DB_POOL_ERROR_MISUSE if it was not released)
+ */
+gboolean
+db_connection_reacquire (DbConnection  *self,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  DbConn *conn;
+
+  g_return_val_if_fail (DB_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!g_atomic_int_get (&self->released))
+    {
+      g_set_error_literal (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                           "This connection lease is still held; release it first");
+      return FALSE;
+    }
+
+  conn = _db_pool_acquire_conn (self->pool, self->access, cancellable,
+                                "db_connection_reacquire()", error);
+  if (conn == NULL)
+    return FALSE;
+
+  self->conn = conn;
+  self->mode_ready = FALSE;
+  self->cancellable = NULL;
+  g_atomic_int_set (&self->interrupted, FALSE);
+  self->created_at_us = conn->created_at_us;
+  conn->last_used_us = g_get_monotonic_time ();
+  g_atomic_int_set (&self->released, FALSE);
+  return TRUE;
 }
 
 /**

@@ -5,11 +5,12 @@
 # error "Only <dbpool.h> can be included directly."
 #endif
 
-#include <glib-object.h>
+#include <gio/gio.h>
 #include <sqlite3.h>
 
 #include "db-types.h"
 #include "db-rows.h"
+#include "db-statement.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,10 @@ DBPOOL_AVAILABLE_IN_ALL
 DbRows   *db_connection_query                 (DbConnection  *self,
                                                const char    *sql,
                                                GVariant      *params,
+                                               GError       **error);
+DBPOOL_AVAILABLE_IN_ALL
+DbStatement *db_connection_prepare            (DbConnection  *self,
+                                               const char    *sql,
                                                GError       **error);
 DBPOOL_AVAILABLE_IN_ALL
 gboolean  db_connection_execute_script        (DbConnection  *self,
@@ -51,6 +56,10 @@ DBPOOL_AVAILABLE_IN_ALL
 gboolean  db_connection_is_released          (DbConnection  *self);
 DBPOOL_AVAILABLE_IN_ALL
 void      db_connection_release               (DbConnection  *self);
+DBPOOL_AVAILABLE_IN_ALL
+gboolean  db_connection_reacquire             (DbConnection  *self,
+                                               GCancellable  *cancellable,
+                                               GError       **error);
 DBPOOL_AVAILABLE_IN_ALL
 sqlite3  *db_connection_get_handle            (DbConnection  *self);
 DBPOOL_AVAILABLE_IN_ALL

@@ -13,6 +13,14 @@ void          _db_pool_return_conn       (DbPool        *self,
                                           DbConn        *conn,
                                           DbAccess       access);
 
+/* Blocks for a connection as db_pool_acquire() does; @entry names the public
+ * function for leak reports. */
+DbConn       *_db_pool_acquire_conn      (DbPool        *self,
+                                          DbAccess       access,
+                                          GCancellable  *cancellable,
+                                          const char    *entry,
+                                          GError       **error);
+
 /* Stats notification (db-pool-notify.c): one coalescing source on the owner context. */
 typedef struct _DbPoolNotifier DbPoolNotifier;
 

@@ -691,44 +691,21 @@ enqueue_locked (DbPool   *self,
   return waiter->finished;
 }
 
-/**
- * db_pool_acquire:
- * @self: a pool
- * @access: read or write
- * @cancellable: (nullable): a cancellable to stop waiting
- * @error: return location for an error
- *
- * Leases a connection, blocking until one is available. This is for code that
- * already runs on a worker thread; from a main loop use
- * [method@DbPool.Pool.acquire_async] or the `*_async` statement functions.
- *
- * When no connection is idle and the pool is at its maximum, the caller queues
- * behind earlier waiters. It fails with %DB_POOL_ERROR_TIMEOUT after
- * [property@DbPool.PoolConfig:connection-timeout-ms], %G_IO_ERROR_CANCELLED when
- * @cancellable fires, %DB_POOL_ERROR_CLOSED when the pool closes, and
- * %DB_POOL_ERROR_OPEN when a new connection cannot be opened.
- *
- * Returns: (transfer full): the lease, or %NULL with @error set
- */
-DbConnection *
-db_pool_acquire (DbPool        *self,
-                 DbAccess       access,
-                 GCancellable  *cancellable,
-                 GError       **error)
+/* The blocking acquire behind db_pool_acquire() and db_connection_reacquire(). */
+DbConn *
+_db_pool_acquire_conn (DbPool        *self,
+                       DbAccess       access,
+                       GCancellable  *cancellable,
+                       const char    *entry,
+                       GError       **error)
 {
   DbWaiter waiter = { .access = access };
   DbBatch batch = DB_BATCH_INIT;
-  DbConn *conn;
-
-  g_return_val_if_fail (DB_IS_POOL (self), NULL);
-  g_return_val_if_fail (access == DB_ACCESS_READ || access == DB_ACCESS_WRITE, NULL);
-  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
   if (self->leak_threshold_ms > 0)
-    _db_lease_origin_capture (&waiter.origin, "db_pool_acquire()");
+    _db_lease_origin_capture (&waiter.origin, entry);
 
   g_cond_init (&waiter.cond);
   g_mutex_lock (&self->lock);
@@ -764,7 +741,42 @@ db_pool_acquire (DbPool        *self,
 
   finish_batch (self, &batch);
 
-  conn = take_grant (self, &waiter, error);
+  return take_grant (self, &waiter, error);
+}
+
+/**
+ * db_pool_acquire:
+ * @self: a pool
+ * @access: read or write
+ * @cancellable: (nullable): a cancellable to stop waiting
+ * @error: return location for an error
+ *
+ * Leases a connection, blocking until one is available. This is for code that
+ * already runs on a worker thread; from a main loop use
+ * [method@DbPool.Pool.acquire_async] or the `*_async` statement functions.
+ *
+ * When no connection is idle and the pool is at its maximum, the caller queues
+ * behind earlier waiters. It fails with %DB_POOL_ERROR_TIMEOUT after
+ * [property@DbPool.PoolConfig:connection-timeout-ms], %G_IO_ERROR_CANCELLED when
+ * @cancellable fires, %DB_POOL_ERROR_CLOSED when the pool closes, and
+ * %DB_POOL_ERROR_OPEN when a new connection cannot be opened.
+ *
+ * Returns: (transfer full): the lease, or %NULL with @error set
+ */
+DbConnection *
+db_pool_acquire (DbPool        *self,
+                 DbAccess       access,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  DbConn *conn;
+
+  g_return_val_if_fail (DB_IS_POOL (self), NULL);
+  g_return_val_if_fail (access == DB_ACCESS_READ || access == DB_ACCESS_WRITE, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  conn = _db_pool_acquire_conn (self, access, cancellable, "db_pool_acquire()", error);
   if (conn == NULL)
     return NULL;
   return _db_connection_new_lease (self, conn, access);

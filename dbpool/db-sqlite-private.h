@@ -56,14 +56,18 @@ DbConn       *_db_conn_open              (const DbConnSettings  *settings,
                                           GError               **error);
 void          _db_conn_close             (DbConn                *conn);
 
-/* A statement for @sql from the connection's LRU cache (prepared with
- * SQLITE_PREPARE_PERSISTENT on a miss). @sql must hold exactly one statement.
- * Give it back with _db_conn_finish_statement(), which resets and unbinds it. */
-sqlite3_stmt *_db_conn_get_statement     (DbConn                *conn,
-                                          const char            *sql,
-                                          GError               **error);
-void          _db_conn_finish_statement  (DbConn                *conn,
-                                          sqlite3_stmt          *stmt);
+/* A statement for @sql, which must hold exactly one, from the connection's LRU cache
+ * (prepared with SQLITE_PREPARE_PERSISTENT on a miss). While checked out nobody else
+ * gets it: the same SQL checked out twice gets a private copy (*entry_out = NULL).
+ * Give it back with _db_conn_checkin_statement(), which resets and unbinds a cached
+ * one and finalizes a copy. */
+sqlite3_stmt *_db_conn_checkout_statement (DbConn               *conn,
+                                           const char           *sql,
+                                           DbStmtEntry         **entry_out,
+                                           GError              **error);
+void          _db_conn_checkin_statement  (DbConn               *conn,
+                                           sqlite3_stmt         *stmt,
+                                           DbStmtEntry          *entry);
 
 gboolean      _db_conn_set_query_only    (DbConn                *conn,
                                           gboolean               query_only,

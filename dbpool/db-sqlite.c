@@ -12,9 +12,11 @@
 
 struct _DbStmtEntry
 {
-  GList         link;   /* in DbConn.lru; data = self */
+  GList         link;     /* in DbConn.lru; data = self */
   char         *sql;
   sqlite3_stmt *stmt;
+  gboolean      in_use;   /* checked out: nobody else may step it */
+  gboolean      evicted;  /* left the cache while in use: freed at check-in */
 };
 
 void
@@ -322,29 +324,19 @@ is_blank (const char *tail)
   return *tail == '\0';
 }
 
-sqlite3_stmt *
-_db_conn_get_statement (DbConn      *conn,
-                        const char  *sql,
-                        GError     **error)
+/* Prepares exactly one statement from @sql; a second one in the text is an error
+ * (it would silently never run). */
+static sqlite3_stmt *
+prepare_one (DbConn      *conn,
+             const char  *sql,
+             gboolean     persistent,
+             GError     **error)
 {
-  DbStmtEntry *entry;
   sqlite3_stmt *stmt = NULL;
   const char *tail = NULL;
   int rc;
 
-  if (conn->cache_capacity > 0 &&
-      (entry = g_hash_table_lookup (conn->stmt_cache, sql)) != NULL)
-    {
-      if (conn->lru.head != &entry->link)
-        {
-          g_queue_unlink (&conn->lru, &entry->link);
-          g_queue_push_head_link (&conn->lru, &entry->link);
-        }
-      return entry->stmt;
-    }
-
-  rc = sqlite3_prepare_v3 (conn->db, sql, -1,
-                           conn->cache_capacity > 0 ? SQLITE_PREPARE_PERSISTENT : 0,
+  rc = sqlite3_prepare_v3 (conn->db, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0,
                            &stmt, &tail);
   if (rc != SQLITE_OK)
     {
@@ -377,42 +369,96 @@ _db_conn_get_statement (DbConn      *conn,
           return NULL;
         }
     }
+  return stmt;
+}
 
-  if (conn->cache_capacity == 0)
-    return stmt;
-
-  entry = g_new0 (DbStmtEntry, 1);
-  entry->link.data = entry;
-  entry->sql = g_strdup (sql);
-  entry->stmt = stmt;
-  g_hash_table_insert (conn->stmt_cache, entry->sql, entry);
-  g_queue_push_head_link (&conn->lru, &entry->link);
-
-  if (conn->lru.length > conn->cache_capacity)
+/* Drops the least recently used entries beyond the capacity. One still checked out
+ * (a DbStatement holds it) leaves the cache now and is freed at check-in. */
+static void
+trim_cache (DbConn *conn)
+{
+  while (conn->lru.length > conn->cache_capacity)
     {
       GList *oldest = g_queue_pop_tail_link (&conn->lru);
       DbStmtEntry *victim = oldest->data;
 
       g_hash_table_remove (conn->stmt_cache, victim->sql);
-      stmt_entry_free (victim);
+      if (victim->in_use)
+        victim->evicted = TRUE;
+      else
+        stmt_entry_free (victim);
+    }
+}
+
+sqlite3_stmt *
+_db_conn_checkout_statement (DbConn       *conn,
+                             const char   *sql,
+                             DbStmtEntry **entry_out,
+                             GError      **error)
+{
+  DbStmtEntry *entry = NULL;
+  sqlite3_stmt *stmt;
+
+  *entry_out = NULL;
+  if (conn->cache_capacity > 0)
+    entry = g_hash_table_lookup (conn->stmt_cache, sql);
+
+  if (entry != NULL && !entry->in_use)
+    {
+      if (conn->lru.head != &entry->link)
+        {
+          g_queue_unlink (&conn->lru, &entry->link);
+          g_queue_push_head_link (&conn->lru, &entry->link);
+        }
+      entry->in_use = TRUE;
+      *entry_out = entry;
+      return entry->stmt;
     }
 
+  /* The same SQL already checked out (a DbStatement still holds it): a private
+   * copy, finalized at check-in, so neither resets the other's rows. */
+  if (entry != NULL || conn->cache_capacity == 0)
+    return prepare_one (conn, sql, FALSE, error);
+
+  stmt = prepare_one (conn, sql, TRUE, error);
+  if (stmt == NULL)
+    return NULL;
+
+  entry = g_new0 (DbStmtEntry, 1);
+  entry->link.data = entry;
+  entry->sql = g_strdup (sql);
+  entry->stmt = stmt;
+  entry->in_use = TRUE;
+  g_hash_table_insert (conn->stmt_cache, entry->sql, entry);
+  g_queue_push_head_link (&conn->lru, &entry->link);
+  trim_cache (conn);
+
+  *entry_out = entry;
   return stmt;
 }
 
 void
-_db_conn_finish_statement (DbConn       *conn,
-                           sqlite3_stmt *stmt)
+_db_conn_checkin_statement (DbConn       *conn,
+                            sqlite3_stmt *stmt,
+                            DbStmtEntry  *entry)
 {
   if (stmt == NULL)
     return;
 
-  if (conn->cache_capacity == 0)
+  if (entry == NULL)
     {
       sqlite3_finalize (stmt);
       return;
     }
-  /* Drop the bindings too: bound text may point into a GVariant the caller frees. */
+  g_assert (entry->stmt == stmt && entry->in_use);
+
+  entry->in_use = FALSE;
+  if (entry->evicted)
+    {
+      stmt_entry_free (entry);
+      return;
+    }
+  /* Drop the bindings too: nothing bound for one caller may leak into the next. */
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
 }
