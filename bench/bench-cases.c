@@ -45,7 +45,8 @@ static const char *
 impl_key (BenchImpl impl)
 {
   static const char *const keys[] = { "raw", "single", "open", "sync", "async", "async-limit",
-                                      "single-fifo", "lease", "held", "raw-threads" };
+                                      "single-fifo", "lease", "held", "raw-threads",
+                                      "sync-variant", "lease-new", "held-variant" };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (keys) == N_IMPLS);
   return keys[impl];

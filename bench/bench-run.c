@@ -24,7 +24,11 @@ typedef struct
   GArray   *read_latency;
   GArray   *write_latency;
   gint64    end_ns;
-  DbConnection *held;      /* IMPL_POOL_HELD */
+  DbConnection *held;      /* IMPL_POOL_HELD(_VARIANT): one lease for the whole phase */
+  /* IMPL_POOL_SYNC and IMPL_POOL_LEASE: the thread's read and write lease objects,
+   * created by its first operation of each kind, released after every operation and
+   * reacquired for the next, kept until the thread ends */
+  DbConnection *kept[2];
   sqlite3      *db;        /* IMPL_RAW_THREADS: the thread's own handle */
   sqlite3_stmt *read_stmt;
   sqlite3_stmt *write_stmt;
@@ -139,13 +143,53 @@ fifo_unlock (Shared *s)
 /* ------------------------------------------------------------------------------- */
 /* The pool, blocking path.                                                        */
 
-/* What an application runs on a lease: the documented idiom, parameters as a
- * GVariant tuple, rows as DbRows. */
+/* The fast idiom: a DbStatement from the connection's statement cache, typed
+ * parameters, the row read in place. The statement is given back (unref) before the
+ * caller releases the lease. */
 static gboolean
-pool_statement (Worker       *w,
-                DbConnection *lease,
-                gboolean      write,
-                gint64        key)
+pool_prepared (Worker       *w,
+               DbConnection *lease,
+               gboolean      write,
+               gint64        key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbStatement) stmt = NULL;
+  gboolean ok = FALSE;
+
+  stmt = db_connection_prepare (lease, write ? BENCH_SQL_INSERT : BENCH_SQL_READ, &error);
+  if (stmt != NULL && db_statement_bind_int64 (stmt, 1, key, &error))
+    {
+      if (write)
+        {
+          gint64 changes = db_statement_bind_text (stmt, 2, BENCH_PAYLOAD, &error)
+                         ? db_statement_execute (stmt, &error) : -1;
+
+          ok = changes == 1;
+          if (changes >= 0 && !ok)
+            bench_errors_note (&w->errors, "an insert did not change exactly one row");
+        }
+      else if (db_statement_step (stmt, &error))
+        {
+          ok = db_statement_get_string (stmt, 0) != NULL &&
+               db_statement_get_int64 (stmt, 1) == bench_item_value (key);
+          if (!ok)
+            bench_errors_note (&w->errors, "a point read returned the wrong row");
+        }
+      else if (error == NULL)
+        bench_errors_note (&w->errors, "a point read returned no row");
+    }
+
+  if (error != NULL)
+    bench_errors_note (&w->errors, error->message);
+  return ok;
+}
+
+/* The GVariant idiom: parameters as a GVariant tuple, rows as DbRows. */
+static gboolean
+pool_variant (Worker       *w,
+              DbConnection *lease,
+              gboolean      write,
+              gint64        key)
 {
   g_autoptr(GError) error = NULL;
   gboolean ok;
@@ -171,18 +215,36 @@ pool_statement (Worker       *w,
   return ok;
 }
 
+/* Whether a contender keeps one lease object per access kind and thread (and
+ * reacquires it per operation) rather than creating one per operation. */
 static gboolean
-op_pool_sync (Worker   *w,
-              gboolean  write,
-              gint64    key)
+keeps_lease_objects (BenchImpl impl)
+{
+  return impl == IMPL_POOL_SYNC || impl == IMPL_POOL_LEASE;
+}
+
+/* Takes the lease for one operation, recording how long that took (the acquire
+ * wait): the thread's kept lease object reacquired (the first operation of its kind
+ * creates it with db_pool_acquire()), or a new lease object. NULL on failure, noted. */
+static DbConnection *
+pool_lease (Worker   *w,
+            gboolean  write,
+            gboolean  keep)
 {
   Shared *s = w->shared;
   g_autoptr(GError) error = NULL;
-  g_autoptr(DbConnection) lease = NULL;
+  DbConnection **kept = &w->kept[write ? 1 : 0];
+  DbConnection *lease;
   gint64 t0 = s->record ? bench_now_ns () : 0;
-  gboolean ok = FALSE;
 
-  lease = db_pool_acquire (s->pool, write ? DB_ACCESS_WRITE : DB_ACCESS_READ, NULL, &error);
+  if (keep && *kept != NULL)
+    lease = db_connection_reacquire (*kept, NULL, &error) ? *kept : NULL;
+  else
+    {
+      lease = db_pool_acquire (s->pool, write ? DB_ACCESS_WRITE : DB_ACCESS_READ, NULL, &error);
+      if (keep)
+        *kept = lease;
+    }
   if (s->record)
     {
       gint64 waited = bench_now_ns () - t0;
@@ -190,13 +252,31 @@ op_pool_sync (Worker   *w,
       g_array_append_val (write ? w->write_latency : w->read_latency, waited);
     }
   if (lease == NULL)
-    {
-      bench_errors_note (&w->errors, error->message);
-      return FALSE;
-    }
+    bench_errors_note (&w->errors, error->message);
+  return lease;
+}
 
-  ok = s->spec->impl == IMPL_POOL_LEASE || pool_statement (w, lease, write, key);
+/* A pooled operation as an application runs it: take a lease, run the statement,
+ * release. The lease contenders of the breakdown take and release only. */
+static gboolean
+op_pool_sync (Worker   *w,
+              gboolean  write,
+              gint64    key)
+{
+  BenchImpl impl = w->shared->spec->impl;
+  gboolean keep = keeps_lease_objects (impl);
+  DbConnection *lease = pool_lease (w, write, keep);
+  gboolean ok = TRUE;
+
+  if (lease == NULL)
+    return FALSE;
+  if (impl == IMPL_POOL_SYNC)
+    ok = pool_prepared (w, lease, write, key);
+  else if (impl == IMPL_POOL_SYNC_VARIANT)
+    ok = pool_variant (w, lease, write, key);
   db_connection_release (lease);
+  if (!keep)
+    g_object_unref (lease);
   return ok;
 }
 
@@ -219,7 +299,8 @@ op_pool_held (Worker   *w,
           return FALSE;
         }
     }
-  return pool_statement (w, w->held, write, key);
+  return w->shared->spec->impl == IMPL_POOL_HELD ? pool_prepared (w, w->held, write, key)
+                                                 : pool_variant (w, w->held, write, key);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -259,10 +340,13 @@ run_op (Worker   *w,
       ok = op_open_per_op (w, write, key);
       break;
     case IMPL_POOL_SYNC:
+    case IMPL_POOL_SYNC_VARIANT:
     case IMPL_POOL_LEASE:
+    case IMPL_POOL_LEASE_NEW:
       ok = op_pool_sync (w, write, key);
       break;
     case IMPL_POOL_HELD:
+    case IMPL_POOL_HELD_VARIANT:
       ok = op_pool_held (w, write, key);
       break;
     case IMPL_POOL_ASYNC:
@@ -337,6 +421,9 @@ worker_thread (gpointer data)
       g_cond_broadcast (&s->phase_cond);
       g_mutex_unlock (&s->phase_lock);
     }
+  /* Released after every operation already; before the pool closes. */
+  g_clear_object (&w->kept[0]);
+  g_clear_object (&w->kept[1]);
   return NULL;
 }
 
@@ -398,8 +485,11 @@ run_threaded (const BenchSpec  *spec,
         goto out;
       break;
     case IMPL_POOL_SYNC:
+    case IMPL_POOL_SYNC_VARIANT:
     case IMPL_POOL_LEASE:
+    case IMPL_POOL_LEASE_NEW:
     case IMPL_POOL_HELD:
+    case IMPL_POOL_HELD_VARIANT:
       {
         g_autoptr(DbPoolConfig) config = bench_pool_config (spec);
 

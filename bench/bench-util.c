@@ -75,9 +75,12 @@ bench_impl_name (BenchImpl impl)
     case IMPL_POOL_ASYNC:   return "dbpool async";
     case IMPL_ASYNC_LIMIT:  return "limit async (GTask hop, raw sqlite3)";
     case IMPL_SINGLE_FIFO:  return "before / single, FIFO handoff";
-    case IMPL_POOL_LEASE:   return "dbpool: acquire + release only";
-    case IMPL_POOL_HELD:    return "dbpool: statement on a held lease";
+    case IMPL_POOL_LEASE:   return "dbpool: release + reacquire only, kept lease object";
+    case IMPL_POOL_HELD:    return "dbpool: DbStatement on a held lease";
     case IMPL_RAW_THREADS:  return "limit, a raw connection per thread";
+    case IMPL_POOL_SYNC_VARIANT: return "dbpool sync, GVariant API";
+    case IMPL_POOL_LEASE_NEW:    return "dbpool: acquire + release, new lease object per op";
+    case IMPL_POOL_HELD_VARIANT: return "dbpool: GVariant statement API on a held lease";
     case N_IMPLS:
     default:
       g_assert_not_reached ();

@@ -38,13 +38,18 @@ typedef enum {
   IMPL_RAW,            /* limit: one thread, prepared statements, no pool */
   IMPL_SINGLE,         /* before: one sqlite3 * behind a GMutex */
   IMPL_OPEN_PER_OP,    /* before: open, set up, run, close */
-  IMPL_POOL_SYNC,      /* dbpool: db_pool_acquire() from worker threads */
+  IMPL_POOL_SYNC,      /* dbpool, blocking, the fast idiom: each thread keeps its lease objects
+                        * (db_connection_reacquire), statements are DbStatement */
   IMPL_POOL_ASYNC,     /* dbpool: query_async/execute_async from a main loop */
   IMPL_ASYNC_LIMIT,    /* limit of the async design: the same thread hops, raw sqlite3 */
   IMPL_SINGLE_FIFO,    /* before / single, but waiters served first come, first served */
-  IMPL_POOL_LEASE,     /* breakdown: db_pool_acquire() and release only, no statement */
-  IMPL_POOL_HELD,      /* breakdown: the statement API on a lease held for the whole run */
+  IMPL_POOL_LEASE,     /* breakdown: release and reacquire on a kept lease object only */
+  IMPL_POOL_HELD,      /* breakdown: DbStatement on a lease held for the whole run */
   IMPL_RAW_THREADS,    /* limit of concurrency: raw sqlite3, one connection per thread */
+  IMPL_POOL_SYNC_VARIANT, /* dbpool, blocking, the GVariant idiom: db_pool_acquire() per
+                           * operation, GVariant parameters in, DbRows out */
+  IMPL_POOL_LEASE_NEW, /* breakdown: db_pool_acquire() and release, a new lease object per op */
+  IMPL_POOL_HELD_VARIANT, /* breakdown: the GVariant statement API on a held lease */
   N_IMPLS
 } BenchImpl;
 
@@ -58,7 +63,7 @@ typedef struct
   guint64        ops;              /* operations to run */
   guint64        warmup_ops;       /* untimed, before the measured ones */
   double         max_seconds;      /* stop the measured phase early after this */
-  gboolean       record_latency;   /* acquire wait (POOL_SYNC) or round trip (POOL_ASYNC) */
+  gboolean       record_latency;   /* acquire wait (POOL_SYNC*) or round trip (POOL_ASYNC) */
   guint          n_items;
   guint          pool_max_connections;
   guint64        seed;

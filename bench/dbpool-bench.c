@@ -56,7 +56,8 @@ static const GOptionEntry option_entries[] = {
     "Only these sweep workloads: read,write,mix,write-full,mix-full "
     "(default: all; quick: all but mix-full)", "LIST" },
   { "contenders", 0, 0, G_OPTION_ARG_STRING, &opt_contenders,
-    "Only these contenders: raw,raw-threads,single,open,sync,async,async-limit,lease,held; also "
+    "Only these contenders: raw,raw-threads,single,open,sync,sync-variant,async,async-limit,"
+    "lease,lease-new,held,held-variant; also "
     "single-fifo, which runs only when named (default: all but single-fifo)", "LIST" },
   { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_dir,
     "Where the databases go (default: a new directory under the temporary directory)", "DIR" },
@@ -98,6 +99,11 @@ run_sweep (BenchSession  *session,
                                     plan->threads[t], plan->ops,
                                     impls[i] == IMPL_OPEN_PER_OP ? warmup / 10 : warmup,
                                     plan->max_seconds, FALSE);
+          /* The GVariant idiom beside the fast one. Under FULL both wait for the disk
+           * and would only measure it again. */
+          if (sync == DB_SYNCHRONOUS_NORMAL)
+            bench_session_add_case (session, list, "sweep", IMPL_POOL_SYNC_VARIANT, sync, permille,
+                                    plan->threads[t], plan->ops, warmup, plan->max_seconds, FALSE);
         }
       /* SQLite's own ceiling for concurrent reads in one process (writers on several
        * raw connections would only meet in SQLite's busy handler). */
@@ -170,8 +176,10 @@ run_latency (BenchSession  *session,
 }
 
 /* Where a pooled operation's time goes, on one thread: the limit, the lease alone
- * (acquire and release, no statement), the statement API alone (on a lease held for
- * the whole run), and both, as an application runs them. */
+ * (release and reacquire on a kept lease object, and acquire and release with a new
+ * lease object per operation, no statement), the statement APIs alone (DbStatement and
+ * the GVariant one, on a lease held for the whole run), and lease and statement
+ * together, as an application runs them (the fast idiom and the GVariant one). */
 static gboolean
 run_breakdown (BenchSession  *session,
                GError       **error)
@@ -182,7 +190,9 @@ run_breakdown (BenchSession  *session,
 
   for (guint i = 0; i < 2; i++)
     {
-      static const BenchImpl impls[] = { IMPL_RAW, IMPL_POOL_LEASE, IMPL_POOL_HELD, IMPL_POOL_SYNC };
+      static const BenchImpl impls[] = { IMPL_RAW, IMPL_POOL_LEASE, IMPL_POOL_LEASE_NEW,
+                                         IMPL_POOL_HELD, IMPL_POOL_HELD_VARIANT,
+                                         IMPL_POOL_SYNC, IMPL_POOL_SYNC_VARIANT };
       guint permille = i == 0 ? 0 : 1000;
 
       for (guint j = 0; j < G_N_ELEMENTS (impls); j++)

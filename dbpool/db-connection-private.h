@@ -39,6 +39,12 @@ void          _db_connection_track_statement   (DbConnection  *self,
                                                 GList         *link);
 void          _db_connection_untrack_statement (DbConnection  *self,
                                                 GList         *link);
+/* One freed DbStatement's memory, kept by the lease for the next prepare (a thread
+ * looping over reacquire/prepare/release allocates nothing). keep_spare() returns
+ * FALSE if the lease already keeps one. */
+gpointer      _db_connection_take_spare        (DbConnection  *self);
+gboolean      _db_connection_keep_spare        (DbConnection  *self,
+                                                gpointer       memory);
 /* SQLite's error for @rc as a GError (cancellation mapped, fatal codes noted). */
 void          _db_connection_set_error         (DbConnection  *self,
                                                 GError       **error,

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
 #include <gio/gio.h>
 
 #include "db-bind-private.h"
@@ -41,6 +43,7 @@ struct _DbConnection
   int           interrupted;   /* atomic: _db_connection_interrupt() was called */
   gint64        created_at_us;
   GQueue        statements;    /* live DbStatements, detached on release */
+  gpointer      spare;         /* a freed DbStatement's memory, for the next one */
 };
 
 enum {
@@ -68,7 +71,7 @@ _db_connection_new_lease (DbPool   *pool,
   self->conn = conn;
   self->access = access;
   self->created_at_us = conn->created_at_us;
-  conn->last_used_us = g_get_monotonic_time ();
+  conn->last_used_us = conn->leased_at_us;
 
   return self;
 }
@@ -216,6 +219,26 @@ _db_connection_set_error (DbConnection  *self,
   set_error_from_rc (self, error, rc, sql);
 }
 
+gpointer
+_db_connection_take_spare (DbConnection *self)
+{
+  gpointer memory = g_steal_pointer (&self->spare);
+
+  if (memory != NULL)
+    memset (memory, 0, _db_statement_size ());
+  return memory;
+}
+
+gboolean
+_db_connection_keep_spare (DbConnection *self,
+                           gpointer      memory)
+{
+  if (self->spare != NULL)
+    return FALSE;
+  self->spare = memory;
+  return TRUE;
+}
+
 void
 _db_connection_track_statement (DbConnection *self,
                                 GList        *link)
@@ -273,6 +296,7 @@ db_connection_execute (DbConnection  *self,
   g_autoptr(GVariant) owned = params ? g_variant_ref_sink (params) : NULL;
   DbStmtEntry *entry = NULL;
   sqlite3_stmt *stmt;
+  gint64 total_before;
   gint64 changes = -1;
   int rc;
 
@@ -284,10 +308,14 @@ db_connection_execute (DbConnection  *self,
   if (stmt == NULL)
     return -1;
 
+  /* sqlite3_changes64() keeps the count of the last INSERT/UPDATE/DELETE: after a
+   * SELECT or DDL it would report that earlier statement's rows. */
+  total_before = sqlite3_total_changes64 (self->conn->db);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     ;
   if (rc == SQLITE_DONE)
-    changes = sqlite3_changes64 (self->conn->db);
+    changes = sqlite3_total_changes64 (self->conn->db) != total_before
+                ? sqlite3_changes64 (self->conn->db) : 0;
   else
     set_error_from_rc (self, error, rc, sql);
 
@@ -547,6 +575,7 @@ db_connection_is_released (DbConnection *self)
 void
 db_connection_release (DbConnection *self)
 {
+  DbConnection *holder;
   DbConn *conn;
   GList *l;
 
@@ -556,13 +585,17 @@ db_connection_release (DbConnection *self)
     return;
 
   /* Statements still held by the caller give their SQLite statements back now, while
-   * the connection is ours; from here on they fail with MISUSE. */
+   * the connection is ours; from here on they fail with MISUSE. Each drops its
+   * reference on the lease: hold one until the connection is back. (Dispose never
+   * gets here with statements: each of them holds a reference.) */
+  holder = self->statements.length > 0 ? g_object_ref (self) : NULL;
   while ((l = g_queue_pop_head_link (&self->statements)) != NULL)
     _db_statement_detach (l->data);
 
   conn = g_steal_pointer (&self->conn);
   self->cancellable = NULL;
   _db_pool_return_conn (self->pool, conn, self->access);
+  g_clear_object (&holder);
 }
 
 /**
@@ -611,7 +644,7 @@ db_connection_reacquire (DbConnection  *self,
   self->cancellable = NULL;
   g_atomic_int_set (&self->interrupted, FALSE);
   self->created_at_us = conn->created_at_us;
-  conn->last_used_us = g_get_monotonic_time ();
+  conn->last_used_us = conn->leased_at_us;
   g_atomic_int_set (&self->released, FALSE);
   return TRUE;
 }
@@ -633,6 +666,7 @@ db_connection_get_handle (DbConnection *self)
 
   if (!check_usable (self, NULL))
     return NULL;
+  self->conn->handle_exposed = TRUE;
   return self->conn->db;
 }
 
@@ -721,6 +755,7 @@ db_connection_finalize (GObject *object)
 {
   DbConnection *self = DB_CONNECTION (object);
 
+  g_clear_pointer (&self->spare, g_free);
   /* Last: dropping the pool may finalize it, closing every handle. */
   g_clear_object (&self->pool);
 

@@ -62,6 +62,10 @@ struct _DbWaiter
 
   /* sync */
   GCond         cond;
+  gboolean      sleeping;     /* in g_cond_wait(): only then does a grant signal @cond */
+  gboolean      spinning;     /* watching @granted without the lock (counted in n_spinning) */
+  gboolean      spun;         /* has spun once without being served: sleeps from now on */
+  int           granted;      /* atomic: set when finished, for a spinning waiter */
   /* async */
   DbWaiterDone  done;
   GTask        *task;         /* owns the waiter */
@@ -112,6 +116,8 @@ struct _DbPool
   guint            n_borrowed;    /* held by maintenance */
   guint            n_closing;
   gboolean         writer_busy;
+  guint            n_spinning;    /* sync waiters spinning for a handoff: 0 or 1 */
+  gboolean         may_spin;      /* more than one processor */
   gboolean         closed;
   GSList          *close_tasks;
   DbPoolStats      stats;
@@ -231,9 +237,75 @@ finish_waiter_locked (DbPool   *self,
   count_request_locked (self, waiter, now);
 
   if (waiter->done != NULL)
-    g_queue_push_tail_link (&batch->finished, &waiter->link);
-  else
+    {
+      g_queue_push_tail_link (&batch->finished, &waiter->link);
+      return;
+    }
+  if (waiter->spinning)
+    {
+      waiter->spinning = FALSE;
+      self->n_spinning--;
+    }
+  /* A sleeping waiter cannot leave before it gets the lock back; a spinning one
+   * leaves as soon as it sees @granted, taking its stack with it: set it last. */
+  if (waiter->sleeping)
     g_cond_signal (&waiter->cond);
+  g_atomic_int_set (&waiter->granted, TRUE);
+}
+
+/* Handing a connection to a sleeping thread costs a wake-up, which on a virtual
+ * machine with an idle vCPU takes tens of microseconds: longer than a short commit.
+ * So the oldest waiter, if it is a blocked thread, spins instead of sleeping (once,
+ * for at most SPIN_US) while the connection it waits for is in use: the handoff stays
+ * first come, first served but reaches it without a wake-up. It is woken to spin when
+ * it becomes the oldest, in parallel with the current holder's work. At most one
+ * waiter spins, and never on a single processor. */
+#define SPIN_US 50
+
+static void
+arm_spinner_locked (DbPool *self)
+{
+  DbWaiter *head;
+
+  if (!self->may_spin || self->n_spinning > 0 || self->waiters.head == NULL)
+    return;
+  head = self->waiters.head->data;
+  if (head->done != NULL || head->spun)
+    return;
+
+  head->spinning = TRUE;
+  self->n_spinning++;
+  if (head->sleeping)
+    g_cond_signal (&head->cond);
+}
+
+static inline void
+cpu_relax (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#elif defined(__aarch64__)
+  __asm__ __volatile__ ("yield");
+#endif
+}
+
+/* Without the lock: until @waiter is finished or SPIN_US have passed. */
+static void
+spin_for_grant (DbWaiter *waiter)
+{
+  gint64 deadline = g_get_monotonic_time () + SPIN_US;
+
+  for (guint i = 1; !g_atomic_int_get (&waiter->granted); i++)
+    {
+      cpu_relax ();
+      if (i % 64 == 0)
+        {
+          if (g_get_monotonic_time () >= deadline)
+            return;
+          /* Let a runnable thread, perhaps the holder, have this processor. */
+          g_thread_yield ();
+        }
+    }
 }
 
 static DbConn *
@@ -341,6 +413,7 @@ dispatch_locked (DbPool  *self,
       finish_waiter_locked (self, waiter, batch, now);
       l = next;
     }
+  arm_spinner_locked (self);
 }
 
 static void
@@ -712,6 +785,7 @@ _db_pool_acquire_conn (DbPool        *self,
   if (!enqueue_locked (self, &waiter, &batch))
     {
       gulong handler_id = 0;
+      gboolean locked = TRUE;
       gint64 deadline = self->connection_timeout_ms > 0
         ? waiter.enqueued_us + (gint64) self->connection_timeout_ms * 1000 : 0;
 
@@ -726,12 +800,44 @@ _db_pool_acquire_conn (DbPool        *self,
 
       while (!waiter.finished)
         {
+          gboolean woken;
+
+          if (waiter.spinning)
+            {
+              g_mutex_unlock (&self->lock);
+              spin_for_grant (&waiter);
+              /* Served: whoever finished the waiter set everything before @granted
+               * and took it off the spinner count; going back to the lock here would
+               * queue behind the releaser that is still holding it. */
+              if (g_atomic_int_get (&waiter.granted))
+                {
+                  locked = FALSE;
+                  break;
+                }
+              g_mutex_lock (&self->lock);
+              if (waiter.spinning)
+                {
+                  waiter.spinning = FALSE;
+                  waiter.spun = TRUE;
+                  self->n_spinning--;
+                }
+              continue;
+            }
+
+          waiter.sleeping = TRUE;
           if (deadline == 0)
-            g_cond_wait (&waiter.cond, &self->lock);
-          else if (!g_cond_wait_until (&waiter.cond, &self->lock, deadline) && !waiter.finished)
+            {
+              g_cond_wait (&waiter.cond, &self->lock);
+              woken = TRUE;
+            }
+          else
+            woken = g_cond_wait_until (&waiter.cond, &self->lock, deadline);
+          waiter.sleeping = FALSE;
+          if (!woken && !waiter.finished)
             fail_waiter_locked (self, &waiter, &batch, timeout_error (self));
         }
-      g_mutex_unlock (&self->lock);
+      if (locked)
+        g_mutex_unlock (&self->lock);
 
       g_cancellable_disconnect (cancellable, handler_id);
     }
@@ -2192,4 +2298,5 @@ db_pool_init (DbPool *self)
 {
   g_mutex_init (&self->lock);
   g_cond_init (&self->drained_cond);
+  self->may_spin = g_get_num_processors () > 1;
 }

@@ -32,6 +32,7 @@ typedef struct _DbConn
   GList          link;          /* in the pool's idle or leased queue, or a batch */
   sqlite3       *db;
   GHashTable    *stmt_cache;    /* sql → DbStmtEntry */
+  DbStmtEntry   *memo[8];       /* recent lookups by the caller's SQL pointer: no hashing */
   GQueue         lru;           /* of DbStmtEntry, most recently used first */
   guint          cache_capacity;
   gint64         created_at_us; /* monotonic */
@@ -42,6 +43,7 @@ typedef struct _DbConn
   int            last_fatal_rc; /* nonzero once an I/O / corruption error was seen */
   guint          full_errors;   /* SQLITE_FULL seen since the last return to the pool */
   gboolean       checkpoint_on_close;
+  gboolean       handle_exposed; /* raw handle given out during this lease */
 
   /* While leased; guarded by the pool lock. */
   gint64         leased_at_us;

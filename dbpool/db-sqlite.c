@@ -374,6 +374,40 @@ prepare_one (DbConn      *conn,
 
 /* Drops the least recently used entries beyond the capacity. One still checked out
  * (a DbStatement holds it) leaves the cache now and is freed at check-in. */
+/* The statement for one SQL string is usually asked for with the same pointer (a
+ * literal, a constant) again and again: a slot picked by the pointer remembers the
+ * entry, and a string comparison, cheaper than hashing the text, confirms it. */
+static inline guint
+memo_slot (const char *sql)
+{
+  return ((guintptr) sql >> 3) % G_N_ELEMENTS (((DbConn *) NULL)->memo);
+}
+
+static DbStmtEntry *
+lookup_entry (DbConn     *conn,
+              const char *sql)
+{
+  guint slot = memo_slot (sql);
+  DbStmtEntry *entry = conn->memo[slot];
+
+  if (entry != NULL && strcmp (entry->sql, sql) == 0)
+    return entry;
+  entry = g_hash_table_lookup (conn->stmt_cache, sql);
+  if (entry != NULL)
+    conn->memo[slot] = entry;
+  return entry;
+}
+
+static void
+forget_entry (DbConn      *conn,
+              DbStmtEntry *entry)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (conn->memo); i++)
+    if (conn->memo[i] == entry)
+      conn->memo[i] = NULL;
+  g_hash_table_remove (conn->stmt_cache, entry->sql);
+}
+
 static void
 trim_cache (DbConn *conn)
 {
@@ -382,7 +416,7 @@ trim_cache (DbConn *conn)
       GList *oldest = g_queue_pop_tail_link (&conn->lru);
       DbStmtEntry *victim = oldest->data;
 
-      g_hash_table_remove (conn->stmt_cache, victim->sql);
+      forget_entry (conn, victim);
       if (victim->in_use)
         victim->evicted = TRUE;
       else
@@ -401,7 +435,7 @@ _db_conn_checkout_statement (DbConn       *conn,
 
   *entry_out = NULL;
   if (conn->cache_capacity > 0)
-    entry = g_hash_table_lookup (conn->stmt_cache, sql);
+    entry = lookup_entry (conn, sql);
 
   if (entry != NULL && !entry->in_use)
     {
@@ -504,11 +538,16 @@ _db_conn_reset_for_reuse (DbConn *conn)
 {
   sqlite3_stmt *stmt = NULL;
 
-  /* Statements left mid-step (an error path, a raw handle user) would hold a read
-   * snapshot open and block checkpoints. */
-  while ((stmt = sqlite3_next_stmt (conn->db, stmt)) != NULL)
-    if (sqlite3_stmt_busy (stmt))
-      sqlite3_reset (stmt);
+  /* Statements left mid-step by a raw handle user would hold a read snapshot open and
+   * block checkpoints. dbpool's own statements are reset by the time they are
+   * checked in or detached, so the walk is needed only after the handle was out. */
+  if (conn->handle_exposed)
+    {
+      while ((stmt = sqlite3_next_stmt (conn->db, stmt)) != NULL)
+        if (sqlite3_stmt_busy (stmt))
+          sqlite3_reset (stmt);
+      conn->handle_exposed = FALSE;
+    }
 
   if (!sqlite3_get_autocommit (conn->db))
     {

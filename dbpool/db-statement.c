@@ -31,8 +31,9 @@
  *
  * A statement belongs to its lease: use it on the thread that uses the lease. It holds
  * a reference on the lease, so the lease is not returned while a statement on it is
- * alive unless [method@DbPool.Connection.release] is called; after that every call on
- * the statement fails with %DB_POOL_ERROR_MISUSE (getters return 0 or %NULL). A
+ * alive unless [method@DbPool.Connection.release] is called; after that the statement
+ * no longer holds the lease and every call on it fails with %DB_POOL_ERROR_MISUSE
+ * (getters return 0 or %NULL). A
  * statement on a %DB_ACCESS_READ lease that would write fails to prepare with
  * %DB_POOL_ERROR_READ_ONLY.
  */
@@ -40,7 +41,7 @@ struct _DbStatement
 {
   gatomicrefcount  ref_count;
   GList            link;       /* in the lease's list of live statements; data = self */
-  DbConnection    *lease;      /* strong */
+  DbConnection    *lease;      /* strong; NULL once detached */
   sqlite3_stmt    *stmt;       /* NULL once detached */
   DbStmtEntry     *entry;      /* its cache entry; NULL for a private copy */
   gboolean         stepped;    /* stepped since the last reset */
@@ -78,7 +79,9 @@ db_connection_prepare (DbConnection  *self,
   if (stmt == NULL)
     return NULL;
 
-  statement = g_new0 (DbStatement, 1);
+  statement = _db_connection_take_spare (self);
+  if (statement == NULL)
+    statement = g_new0 (DbStatement, 1);
   g_atomic_ref_count_init (&statement->ref_count);
   statement->link.data = statement;
   statement->lease = g_object_ref (self);
@@ -89,6 +92,12 @@ db_connection_prepare (DbConnection  *self,
   return statement;
 }
 
+gsize
+_db_statement_size (void)
+{
+  return sizeof (DbStatement);
+}
+
 void
 _db_statement_detach (DbStatement *self)
 {
@@ -96,6 +105,9 @@ _db_statement_detach (DbStatement *self)
   self->entry = NULL;
   self->stepped = FALSE;
   self->has_row = FALSE;
+  /* Detached for good: keeping the lease would pin it, and once reacquired the
+   * connection in it, until this statement is freed. */
+  g_clear_object (&self->lease);
 }
 
 /**
@@ -121,7 +133,7 @@ db_statement_ref (DbStatement *self)
  *
  * Drops a reference. The last one gives the SQLite statement back to the lease's
  * connection (reset, bindings cleared) and drops the statement's reference on the
- * lease.
+ * lease, unless the lease was released before.
  */
 void
 db_statement_unref (DbStatement *self)
@@ -133,10 +145,19 @@ db_statement_unref (DbStatement *self)
 
   if (self->stmt != NULL)
     {
-      _db_connection_untrack_statement (self->lease, &self->link);
-      _db_statement_detach (self);
+      DbConnection *lease = g_steal_pointer (&self->lease);
+
+      _db_connection_untrack_statement (lease, &self->link);
+      _db_connection_checkin (lease, g_steal_pointer (&self->stmt), self->entry);
+      self->entry = NULL;
+      self->stepped = FALSE;
+      self->has_row = FALSE;
+      /* The next statement prepared on this lease reuses the memory. */
+      if (!_db_connection_keep_spare (lease, self))
+        g_free (self);
+      g_object_unref (lease);
+      return;
     }
-  g_object_unref (self->lease);
   g_free (self);
 }
 
@@ -439,6 +460,8 @@ gint64
 db_statement_execute (DbStatement  *self,
                       GError      **error)
 {
+  sqlite3 *db;
+  gint64 total_before;
   gint64 changes;
   int rc;
 
@@ -448,11 +471,15 @@ db_statement_execute (DbStatement  *self,
   if (!check_attached (self, error))
     return -1;
 
+  db = sqlite3_db_handle (self->stmt);
   if (self->stepped)
     sqlite3_reset (self->stmt);
+  /* sqlite3_changes64() keeps the count of the last INSERT/UPDATE/DELETE: after a
+   * SELECT or DDL it would report that earlier statement's rows. */
+  total_before = sqlite3_total_changes64 (db);
   while ((rc = sqlite3_step (self->stmt)) == SQLITE_ROW)
     ;
-  changes = sqlite3_changes64 (sqlite3_db_handle (self->stmt));
+  changes = sqlite3_total_changes64 (db) != total_before ? sqlite3_changes64 (db) : 0;
   sqlite3_reset (self->stmt);
   self->stepped = FALSE;
   self->has_row = FALSE;

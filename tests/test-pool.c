@@ -376,6 +376,82 @@ test_writers_never_overlap (void)
   g_assert_cmpint (reads_during_write, >, 0);
 }
 
+/* Short write leases back to back from more threads than processors: every handoff
+ * goes to a thread that is spinning or sleeping for it (the spinning path leaves
+ * without the lock). Exclusivity must hold and no grant may be lost; under ASan or
+ * TSan this also checks that nothing touches a waiter after it left. */
+typedef struct
+{
+  DbPool *pool;
+  int    *in_write;
+  int    *max_in_write;
+  int    *total;
+  int     rounds;
+  gboolean reuse;
+} StormArgs;
+
+static gpointer
+storm_writer (gpointer data)
+{
+  StormArgs *args = data;
+  g_autoptr(DbConnection) lease = NULL;
+
+  for (int i = 0; i < args->rounds; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      int now;
+
+      if (lease != NULL && args->reuse)
+        g_assert_true (db_connection_reacquire (lease, NULL, &error));
+      else
+        {
+          g_clear_object (&lease);
+          lease = db_pool_acquire (args->pool, DB_ACCESS_WRITE, NULL, &error);
+        }
+      g_assert_no_error (error);
+
+      now = g_atomic_int_add (args->in_write, 1) + 1;
+      if (now > g_atomic_int_get (args->max_in_write))
+        g_atomic_int_set (args->max_in_write, now);
+      (*args->total)++;   /* guarded only by the write lease */
+      if (i % 200 == 0)
+        {
+          gint64 changes = db_connection_execute (lease, "INSERT INTO t (n) VALUES (1)", NULL, &error);
+
+          g_assert_no_error (error);
+          g_assert_cmpint (changes, ==, 1);
+        }
+      g_atomic_int_add (args->in_write, -1);
+
+      db_connection_release (lease);
+    }
+  return NULL;
+}
+
+static void
+test_handoff_storm (void)
+{
+  g_autofree char *path = test_db_path ();
+  g_autoptr(DbPoolConfig) config = test_config (path, 1, 4);
+  g_autoptr(DbPool) pool = test_pool_new (config);
+  int in_write = 0, max_in_write = 0, total = 0;
+  StormArgs args[8];
+  GThread *threads[8];
+
+  create_table (pool);
+  for (int i = 0; i < 8; i++)
+    {
+      args[i] = (StormArgs) { pool, &in_write, &max_in_write, &total, 1000, i % 2 == 0 };
+      threads[i] = g_thread_new ("storm", storm_writer, &args[i]);
+    }
+  for (int i = 0; i < 8; i++)
+    g_thread_join (threads[i]);
+
+  g_assert_cmpint (max_in_write, ==, 1);
+  g_assert_cmpint (total, ==, 8000);
+  g_assert_cmpint (count_rows (pool), ==, 8 * 5);
+}
+
 /* ---- lease misuse -------------------------------------------------------------- */
 
 static void
@@ -768,6 +844,7 @@ main (int    argc,
   g_test_add_func ("/pool/cancel-queued", test_cancel_queued);
   g_test_add_func ("/pool/one-writer-reads-proceed", test_one_writer_reads_proceed);
   g_test_add_func ("/pool/writers-never-overlap", test_writers_never_overlap);
+  g_test_add_func ("/pool/handoff-storm", test_handoff_storm);
   g_test_add_func ("/pool/read-lease-is-read-only", test_read_lease_is_read_only);
   g_test_add_func ("/pool/release-semantics", test_release_semantics);
   g_test_add_func ("/pool/release-rolls-back", test_release_rolls_back);
