@@ -25,9 +25,14 @@ add_target (BenchSession *session,
   t->at_most = at_most;
   t->evaluated = !isnan (value) && !isinf (value);
   t->pass = t->evaluated && (at_most ? value <= threshold : value >= threshold);
-  va_start (args, measured_format);
-  t->measured = g_strdup_vprintf (measured_format, args);
-  va_end (args);
+  if (t->evaluated)
+    {
+      va_start (args, measured_format);
+      t->measured = g_strdup_vprintf (measured_format, args);
+      va_end (args);
+    }
+  else
+    t->measured = g_strdup ("not measured in this run");
   g_ptr_array_add (session->targets, t);
 }
 
@@ -433,6 +438,7 @@ min_ratio_over_threads (BenchSession  *session,
 {
   double best = NAN;
 
+  *at_threads = 0;
   for (guint t = 0; t < session->plan.n_threads; t++)
     {
       guint threads = session->plan.threads[t];
@@ -442,6 +448,8 @@ min_ratio_over_threads (BenchSession  *session,
         continue;
       ratio = bench_session_rate (session, "sweep", impl, sync, permille, threads) /
               bench_session_rate (session, "sweep", base_impl, sync, permille, base_same_threads ? threads : 1);
+      if (isnan (ratio) || isinf (ratio))
+        continue;
       if (isnan (best) || ratio < best)
         {
           best = ratio;
