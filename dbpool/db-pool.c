@@ -308,27 +308,43 @@ spin_for_grant (DbWaiter *waiter)
     }
 }
 
+/* The connection this thread returned last (any pool's; only ever compared, never
+ * dereferenced unless found in this pool's idle queue). */
+static GPrivate last_returned;
+
 static DbConn *
 take_idle_locked (DbPool   *self,
                   DbAccess  access)
 {
   gboolean want_query_only = access == DB_ACCESS_READ;
+  gpointer mine = g_private_get (&last_returned);
+  GList *match = NULL;
   GList *l;
 
-  /* Prefer a connection already in the right query_only state (and so with the
-   * right statements warm); the idle queue is short. */
+  /* Prefer the connection this thread used last: its pages and statements are warm
+   * in this core's caches, and two threads keep apart instead of trading connections
+   * on every operation. Then one already in the right query_only state (and so with
+   * the right statements warm). The idle queue is short. Which idle connection serves
+   * a request does not change who is served first. */
   for (l = self->idle.head; l != NULL; l = l->next)
     {
       DbConn *conn = l->data;
 
-      if (conn->query_only == want_query_only)
-        break;
+      if (conn->query_only != want_query_only)
+        continue;
+      if (conn == mine)
+        {
+          match = l;
+          break;
+        }
+      if (match == NULL)
+        match = l;
     }
-  if (l == NULL)
-    l = self->idle.head;
+  if (match == NULL)
+    match = self->idle.head;
 
-  g_queue_unlink (&self->idle, l);
-  return l->data;
+  g_queue_unlink (&self->idle, match);
+  return match->data;
 }
 
 /* @conn goes out on a lease: counted, and listed for leak detection. */
@@ -682,7 +698,10 @@ _db_pool_return_conn (DbPool   *self,
   else if (self->closed || is_expired (self, conn, now))
     retire_locked (self, conn, &batch);
   else
-    g_queue_push_head_link (&self->idle, &conn->link);
+    {
+      g_queue_push_head_link (&self->idle, &conn->link);
+      g_private_set (&last_returned, conn);
+    }
 
   dispatch_locked (self, &batch);
   g_mutex_unlock (&self->lock);

@@ -452,6 +452,69 @@ test_handoff_storm (void)
   g_assert_cmpint (count_rows (pool), ==, 8 * 5);
 }
 
+/* A thread gets back the connection it returned last, even when another thread
+ * returned one since (which LIFO order alone would hand out first). */
+typedef struct
+{
+  DbPool      *pool;
+  DbConnection *lease;
+} AffinityArgs;
+
+static gpointer
+affinity_acquire (gpointer data)
+{
+  AffinityArgs *args = data;
+  g_autoptr(GError) error = NULL;
+
+  args->lease = db_pool_acquire (args->pool, DB_ACCESS_READ, NULL, &error);
+  g_assert_no_error (error);
+  return NULL;
+}
+
+static gpointer
+affinity_release (gpointer data)
+{
+  AffinityArgs *args = data;
+
+  db_connection_release (args->lease);
+  return NULL;
+}
+
+static void
+test_thread_affinity (void)
+{
+  g_autofree char *path = test_db_path ();
+  g_autoptr(DbPoolConfig) config = test_config (path, 2, 2);
+  g_autoptr(DbPool) pool = test_pool_new (config);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbConnection) mine = NULL;
+  AffinityArgs other = { pool, NULL };
+  sqlite3 *mine_handle, *other_handle;
+
+  create_table (pool);
+  mine = db_pool_acquire (pool, DB_ACCESS_READ, NULL, &error);
+  g_assert_no_error (error);
+  g_thread_join (g_thread_new ("other", affinity_acquire, &other));
+  mine_handle = db_connection_get_handle (mine);
+  other_handle = db_connection_get_handle (other.lease);
+  g_assert_true (mine_handle != other_handle);
+
+  /* This thread returns its connection first, the other thread's comes back after
+   * and is at the head of the idle queue. */
+  db_connection_release (mine);
+  g_thread_join (g_thread_new ("other", affinity_release, &other));
+
+  g_assert_true (db_connection_reacquire (mine, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (db_connection_get_handle (mine) == mine_handle);
+
+  /* The other thread gets the other one (the only one idle). */
+  g_clear_object (&other.lease);
+  g_thread_join (g_thread_new ("other", affinity_acquire, &other));
+  g_assert_true (db_connection_get_handle (other.lease) == other_handle);
+  g_clear_object (&other.lease);
+}
+
 /* ---- lease misuse -------------------------------------------------------------- */
 
 static void
@@ -845,6 +908,7 @@ main (int    argc,
   g_test_add_func ("/pool/one-writer-reads-proceed", test_one_writer_reads_proceed);
   g_test_add_func ("/pool/writers-never-overlap", test_writers_never_overlap);
   g_test_add_func ("/pool/handoff-storm", test_handoff_storm);
+  g_test_add_func ("/pool/thread-affinity", test_thread_affinity);
   g_test_add_func ("/pool/read-lease-is-read-only", test_read_lease_is_read_only);
   g_test_add_func ("/pool/release-semantics", test_release_semantics);
   g_test_add_func ("/pool/release-rolls-back", test_release_rolls_back);
