@@ -192,7 +192,7 @@ _db_history_writer_write (DbHistoryWriter *self,
  * publish; queries (file histories for a UI) are interactive. On Linux each parser
  * thread lowers its own priority once, so a query's worker gets a processor at once
  * instead of waiting for a parser's time slice to end: with two parsers on two cores
- * this took the file-history p99 under ingestion from 4.4-5.3 ms to 3.3-4.0 ms
+ * this took the file-history p99 under ingestion from 4.3-5.3 ms to 3.3-4.3 ms
  * (docs/benchmarks.md). The threads are the parser pool's own (exclusive): a shared
  * GLib thread would carry the lower priority into other work, and an unprivileged
  * thread cannot raise it back. */
@@ -267,7 +267,7 @@ _db_history_writer_new (GObject *owner,
    * per core) is the bottleneck of ingestion, while the drainer mostly waits on
    * SQLite: one parser per processor (at least two). On the 2-core benchmark machine
    * one parser gave 43k diagnostics/s with file-history p99 1.7 ms; two give 59-81k/s
-   * with p99 3.3-4.0 ms while ingesting at their lower priority (docs/benchmarks.md). */
+   * with p99 3.3-4.3 ms while ingesting at their lower priority (docs/benchmarks.md). */
   self->drainer = g_thread_pool_new (drain_thread, self, 1, FALSE, NULL);
   self->parsers = g_thread_pool_new (parse_thread, self,
                                      (int) MAX (2, g_get_num_processors ()),
