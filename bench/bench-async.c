@@ -224,6 +224,39 @@ async_phase (AsyncRun *run,
   return (double) (run->end_ns - start_ns) / 1e9;
 }
 
+/* An untimed warm-up, then the measured phase, into @result: the same for the pool
+ * and for its limit. */
+static void
+run_phases (AsyncRun        *run,
+            const BenchSpec *spec,
+            BenchResult     *result)
+{
+  gint64 cpu_start;
+
+  result->read_latency_ns = g_array_new (FALSE, FALSE, sizeof (gint64));
+  result->write_latency_ns = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (spec->warmup_ops > 0)
+    async_phase (run, spec->warmup_ops, spec->max_seconds / 4, FALSE);
+  /* Only the measured phase's errors count. */
+  result->errors = 0;
+  g_clear_pointer (&result->first_error, g_free);
+
+  cpu_start = bench_cpu_ns ();
+  result->seconds = async_phase (run, spec->ops, spec->max_seconds, spec->record_latency);
+  result->cpu_seconds = (bench_cpu_ns () - cpu_start) / 1e9;
+  result->reads = run->reads;
+  result->writes = run->writes;
+  result->ops = run->reads + run->writes;
+  result->ops_per_s = result->seconds > 0 ? result->ops / result->seconds : 0;
+
+  if (!spec->record_latency)
+    {
+      g_clear_pointer (&result->read_latency_ns, g_array_unref);
+      g_clear_pointer (&result->write_latency_ns, g_array_unref);
+    }
+}
+
 gboolean
 bench_run_async (const BenchSpec  *spec,
            BenchResult      *result,
@@ -240,32 +273,7 @@ bench_run_async (const BenchSpec  *spec,
   run.pool = pool;
   run.rng = spec->seed * 0x9E3779B97F4A7C15ULL + 1;
 
-  result->read_latency_ns = g_array_new (FALSE, FALSE, sizeof (gint64));
-  result->write_latency_ns = g_array_new (FALSE, FALSE, sizeof (gint64));
-
-  if (spec->warmup_ops > 0)
-    {
-      async_phase (&run, spec->warmup_ops, spec->max_seconds / 4, FALSE);
-      result->errors = 0;
-      g_clear_pointer (&result->first_error, g_free);
-    }
-
-  {
-    gint64 cpu_start = bench_cpu_ns ();
-
-    result->seconds = async_phase (&run, spec->ops, spec->max_seconds, spec->record_latency);
-    result->cpu_seconds = (bench_cpu_ns () - cpu_start) / 1e9;
-  }
-  result->reads = run.reads;
-  result->writes = run.writes;
-  result->ops = run.reads + run.writes;
-  result->ops_per_s = result->seconds > 0 ? result->ops / result->seconds : 0;
-
-  if (!spec->record_latency)
-    {
-      g_clear_pointer (&result->read_latency_ns, g_array_unref);
-      g_clear_pointer (&result->write_latency_ns, g_array_unref);
-    }
+  run_phases (&run, spec, result);
 
   stats = db_pool_get_stats (pool);
   result->pool_requests = stats->total_requests;
@@ -314,23 +322,7 @@ bench_run_async_limit (const BenchSpec  *spec,
   limit.workers = g_thread_pool_new (hop_job, &limit, (int) MIN (n, spec->pool_max_connections) + 1,
                                      FALSE, NULL);
   run.rng = spec->seed * 0x9E3779B97F4A7C15ULL + 1;
-  result->read_latency_ns = g_array_new (FALSE, FALSE, sizeof (gint64));
-  result->write_latency_ns = g_array_new (FALSE, FALSE, sizeof (gint64));
-
-  if (spec->warmup_ops > 0)
-    async_phase (&run, spec->warmup_ops, spec->max_seconds / 4, FALSE);
-  result->errors = 0;
-  g_clear_pointer (&result->first_error, g_free);
-  {
-    gint64 cpu_start = bench_cpu_ns ();
-
-    result->seconds = async_phase (&run, spec->ops, spec->max_seconds, spec->record_latency);
-    result->cpu_seconds = (bench_cpu_ns () - cpu_start) / 1e9;
-  }
-  result->reads = run.reads;
-  result->writes = run.writes;
-  result->ops = run.reads + run.writes;
-  result->ops_per_s = result->seconds > 0 ? result->ops / result->seconds : 0;
+  run_phases (&run, spec, result);
   ok = TRUE;
 
 out:

@@ -184,29 +184,6 @@ count_diagnostics (DbHistoryStorage  *storage,
   return rows != NULL ? db_rows_get_int64 (rows, 0, 0) : -1;
 }
 
-static int
-compare_double (const void *a,
-                const void *b)
-{
-  double x = *(const double *) a;
-  double y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-percentile_ms (GArray *ms,
-               double  p)
-{
-  gsize rank;
-
-  if (ms->len == 0)
-    return NAN;
-  qsort (ms->data, ms->len, sizeof (double), compare_double);
-  rank = (gsize) MAX (1.0, ceil (p / 100.0 * ms->len));
-  return g_array_index (ms, double, MIN (rank, ms->len) - 1);
-}
-
 gboolean
 bench_history_run (const char          *data_dir,
                    const char          *work_dir,
@@ -219,7 +196,7 @@ bench_history_run (const char          *data_dir,
   g_autofree char *path = g_build_filename (work_dir, "history.db", NULL);
   g_autoptr(DbHistoryConfig) config = NULL;
   g_autoptr(DbHistoryStorage) storage = NULL;
-  g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gint64));   /* ns */
   Producer producers[N_PRODUCERS];
   guint64 next = 0;
   guint64 passes, snapshots, recorded_diagnostics;
@@ -285,14 +262,14 @@ bench_history_run (const char          *data_dir,
       g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(GListModel) history = NULL;
       gint64 t0 = bench_now_ns ();
-      double ms;
+      gint64 ns;
 
       db_history_storage_get_file_history_async (storage, uri, HISTORY_LIMIT, NULL,
                                                  store_result, &result);
       while (result == NULL)
         g_main_context_iteration (NULL, TRUE);
       history = db_history_storage_get_file_history_finish (storage, result, error);
-      ms = (bench_now_ns () - t0) / 1e6;
+      ns = bench_now_ns () - t0;
       if (history == NULL)
         break;
       if (g_list_model_get_n_items (history) == 0)
@@ -301,7 +278,7 @@ bench_history_run (const char          *data_dir,
                        "The history of %s came back empty", uri);
           break;
         }
-      g_array_append_val (latencies, ms);
+      g_array_append_val (latencies, ns);
     }
   g_atomic_int_set (&stop, 1);
   recorded_diagnostics = join_producers (producers, &snapshots,
@@ -312,9 +289,9 @@ bench_history_run (const char          *data_dir,
 
   out->concurrent_ingest_rate = recorded_diagnostics / (elapsed / 1e9);
   out->query_count = latencies->len;
-  out->query_p50_ms = percentile_ms (latencies, 50);
-  out->query_p99_ms = percentile_ms (latencies, 99);
-  out->query_max_ms = latencies->len ? g_array_index (latencies, double, latencies->len - 1) : NAN;
+  out->query_p50_ms = bench_percentile (latencies, 50) / 1e6;
+  out->query_p99_ms = bench_percentile (latencies, 99) / 1e6;
+  out->query_max_ms = bench_percentile (latencies, 100) / 1e6;
 
   /* Let the storage's last main-context work run before it goes. */
   while (g_main_context_iteration (NULL, FALSE))

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <string.h>
 
 #include <gio/gio.h>
 
@@ -60,6 +59,21 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (DbConnection, db_connection, G_TYPE_OBJECT)
 
+/* @conn, just leased by the pool, becomes this lease's connection: the one place a
+ * lease (new or reacquired) starts over. */
+static void
+attach (DbConnection *self,
+        DbConn       *conn)
+{
+  self->conn = conn;
+  self->mode_ready = FALSE;
+  self->cancellable = NULL;
+  g_atomic_int_set (&self->interrupted, FALSE);
+  self->created_at_us = conn->created_at_us;
+  conn->last_used_us = conn->leased_at_us;
+  g_atomic_int_set (&self->released, FALSE);
+}
+
 DbConnection *
 _db_connection_new_lease (DbPool   *pool,
                           DbConn   *conn,
@@ -68,10 +82,8 @@ _db_connection_new_lease (DbPool   *pool,
   DbConnection *self = g_object_new (DB_TYPE_CONNECTION, NULL);
 
   self->pool = g_object_ref (pool);
-  self->conn = conn;
   self->access = access;
-  self->created_at_us = conn->created_at_us;
-  conn->last_used_us = conn->leased_at_us;
+  attach (self, conn);
 
   return self;
 }
@@ -222,11 +234,7 @@ _db_connection_set_error (DbConnection  *self,
 gpointer
 _db_connection_take_spare (DbConnection *self)
 {
-  gpointer memory = g_steal_pointer (&self->spare);
-
-  if (memory != NULL)
-    memset (memory, 0, _db_statement_size ());
-  return memory;
+  return g_steal_pointer (&self->spare);
 }
 
 gboolean
@@ -296,7 +304,6 @@ db_connection_execute (DbConnection  *self,
   g_autoptr(GVariant) owned = params ? g_variant_ref_sink (params) : NULL;
   DbStmtEntry *entry = NULL;
   sqlite3_stmt *stmt;
-  gint64 total_before;
   gint64 changes = -1;
   int rc;
 
@@ -308,16 +315,12 @@ db_connection_execute (DbConnection  *self,
   if (stmt == NULL)
     return -1;
 
-  /* sqlite3_changes64() keeps the count of the last INSERT/UPDATE/DELETE: after a
-   * SELECT or DDL it would report that earlier statement's rows. */
-  total_before = sqlite3_total_changes64 (self->conn->db);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    ;
-  if (rc == SQLITE_DONE)
-    changes = sqlite3_total_changes64 (self->conn->db) != total_before
-                ? sqlite3_changes64 (self->conn->db) : 0;
-  else
-    set_error_from_rc (self, error, rc, sql);
+  rc = _db_stmt_run_to_done (stmt, &changes);
+  if (rc != SQLITE_DONE)
+    {
+      set_error_from_rc (self, error, rc, sql);
+      changes = -1;
+    }
 
   _db_conn_checkin_statement (self->conn, stmt, entry);
   return changes;
@@ -639,13 +642,7 @@ db_connection_reacquire (DbConnection  *self,
   if (conn == NULL)
     return FALSE;
 
-  self->conn = conn;
-  self->mode_ready = FALSE;
-  self->cancellable = NULL;
-  g_atomic_int_set (&self->interrupted, FALSE);
-  self->created_at_us = conn->created_at_us;
-  conn->last_used_us = conn->leased_at_us;
-  g_atomic_int_set (&self->released, FALSE);
+  attach (self, conn);
   return TRUE;
 }
 

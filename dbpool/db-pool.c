@@ -275,6 +275,8 @@ arm_spinner_locked (DbPool *self)
 
   head->spinning = TRUE;
   self->n_spinning++;
+  /* Under the lock, like every grant's signal: once it is dropped the waiter may be
+   * served and gone, and its GCond with its stack. */
   if (head->sleeping)
     g_cond_signal (&head->cond);
 }

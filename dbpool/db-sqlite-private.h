@@ -71,6 +71,11 @@ void          _db_conn_checkin_statement  (DbConn               *conn,
                                            sqlite3_stmt         *stmt,
                                            DbStmtEntry          *entry);
 
+/* Steps @stmt to completion, discarding rows. On SQLITE_DONE *changes is the number
+ * of rows @stmt itself changed; returns SQLite's last result code. */
+int           _db_stmt_run_to_done        (sqlite3_stmt         *stmt,
+                                           gint64               *changes);
+
 gboolean      _db_conn_set_query_only    (DbConn                *conn,
                                           gboolean               query_only,
                                           GError               **error);

@@ -497,6 +497,22 @@ _db_conn_checkin_statement (DbConn       *conn,
   sqlite3_clear_bindings (stmt);
 }
 
+int
+_db_stmt_run_to_done (sqlite3_stmt *stmt,
+                      gint64       *changes)
+{
+  sqlite3 *db = sqlite3_db_handle (stmt);
+  /* sqlite3_changes64() keeps the count of the last INSERT/UPDATE/DELETE: after a
+   * SELECT or DDL it would report that earlier statement's rows. */
+  gint64 total_before = sqlite3_total_changes64 (db);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    ;
+  *changes = sqlite3_total_changes64 (db) != total_before ? sqlite3_changes64 (db) : 0;
+  return rc;
+}
+
 gboolean
 _db_conn_set_query_only (DbConn    *conn,
                          gboolean   query_only,

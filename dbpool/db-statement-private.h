@@ -8,7 +8,6 @@ G_BEGIN_DECLS
 /* Called by the lease on release: the statement gives its SQLite statement back to
  * the connection, drops its reference on the lease and fails with MISUSE from then
  * on. */
-void  _db_statement_detach (DbStatement *self);
-gsize _db_statement_size   (void);
+void _db_statement_detach (DbStatement *self);
 
 G_END_DECLS

@@ -79,35 +79,40 @@ db_connection_prepare (DbConnection  *self,
   if (stmt == NULL)
     return NULL;
 
+  /* The memory of the last statement freed on this lease, if any. */
   statement = _db_connection_take_spare (self);
   if (statement == NULL)
-    statement = g_new0 (DbStatement, 1);
+    statement = g_new (DbStatement, 1);
+  *statement = (DbStatement) {
+    .link.data = statement,
+    .lease = g_object_ref (self),
+    .stmt = stmt,
+    .entry = entry,
+  };
   g_atomic_ref_count_init (&statement->ref_count);
-  statement->link.data = statement;
-  statement->lease = g_object_ref (self);
-  statement->stmt = stmt;
-  statement->entry = entry;
   _db_connection_track_statement (self, &statement->link);
 
   return statement;
 }
 
-gsize
-_db_statement_size (void)
-{
-  return sizeof (DbStatement);
-}
-
-void
-_db_statement_detach (DbStatement *self)
+/* Gives the SQLite statement back to the lease's connection and returns the
+ * statement's reference on the lease, for the caller to drop. */
+static DbConnection *
+give_back (DbStatement *self)
 {
   _db_connection_checkin (self->lease, g_steal_pointer (&self->stmt), self->entry);
   self->entry = NULL;
   self->stepped = FALSE;
   self->has_row = FALSE;
+  return g_steal_pointer (&self->lease);
+}
+
+void
+_db_statement_detach (DbStatement *self)
+{
   /* Detached for good: keeping the lease would pin it, and once reacquired the
    * connection in it, until this statement is freed. */
-  g_clear_object (&self->lease);
+  g_object_unref (give_back (self));
 }
 
 /**
@@ -145,13 +150,10 @@ db_statement_unref (DbStatement *self)
 
   if (self->stmt != NULL)
     {
-      DbConnection *lease = g_steal_pointer (&self->lease);
+      DbConnection *lease;
 
-      _db_connection_untrack_statement (lease, &self->link);
-      _db_connection_checkin (lease, g_steal_pointer (&self->stmt), self->entry);
-      self->entry = NULL;
-      self->stepped = FALSE;
-      self->has_row = FALSE;
+      _db_connection_untrack_statement (self->lease, &self->link);
+      lease = give_back (self);
       /* The next statement prepared on this lease reuses the memory. */
       if (!_db_connection_keep_spare (lease, self))
         g_free (self);
@@ -172,16 +174,33 @@ check_attached (DbStatement  *self,
   return FALSE;
 }
 
-/* Binding needs a statement that is not running: start it over first. */
+/* Back to the start: the one place the statement's step state is reset. */
 static void
-rewind_for_binding (DbStatement *self)
+restart (DbStatement *self)
 {
+  sqlite3_reset (self->stmt);
+  self->stepped = FALSE;
+  self->has_row = FALSE;
+}
+
+/* Every bind starts here: the statement must be attached, and binding needs one that
+ * is not running, so a stepped statement starts over. */
+static gboolean
+begin_bind (DbStatement  *self,
+            GError      **error)
+{
+  if (!check_attached (self, error))
+    return FALSE;
   if (self->stepped)
-    {
-      sqlite3_reset (self->stmt);
-      self->stepped = FALSE;
-      self->has_row = FALSE;
-    }
+    restart (self);
+  return TRUE;
+}
+
+/* SQLite numbers parameters with an int; a larger number is simply out of range. */
+static inline int
+param_index (guint index)
+{
+  return (int) MIN (index, (guint) G_MAXINT);
 }
 
 static gboolean
@@ -257,10 +276,9 @@ db_statement_bind_int64 (DbStatement  *self,
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!check_attached (self, error))
+  if (!begin_bind (self, error))
     return FALSE;
-  rewind_for_binding (self);
-  return check_bind (self, sqlite3_bind_int64 (self->stmt, (int) MIN (index, G_MAXINT), value),
+  return check_bind (self, sqlite3_bind_int64 (self->stmt, param_index (index), value),
                      index, error);
 }
 
@@ -283,10 +301,9 @@ db_statement_bind_double (DbStatement  *self,
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!check_attached (self, error))
+  if (!begin_bind (self, error))
     return FALSE;
-  rewind_for_binding (self);
-  return check_bind (self, sqlite3_bind_double (self->stmt, (int) MIN (index, G_MAXINT), value),
+  return check_bind (self, sqlite3_bind_double (self->stmt, param_index (index), value),
                      index, error);
 }
 
@@ -321,11 +338,12 @@ db_statement_bind_text (DbStatement  *self,
                    index, (gsize) (end - value));
       return FALSE;
     }
-  rewind_for_binding (self);
+  if (!begin_bind (self, error))
+    return FALSE;
   return check_bind (self, value != NULL
-                             ? sqlite3_bind_text (self->stmt, (int) MIN (index, G_MAXINT),
+                             ? sqlite3_bind_text (self->stmt, param_index (index),
                                                   value, -1, SQLITE_TRANSIENT)
-                             : sqlite3_bind_null (self->stmt, (int) MIN (index, G_MAXINT)),
+                             : sqlite3_bind_null (self->stmt, param_index (index)),
                      index, error);
 }
 
@@ -351,14 +369,13 @@ db_statement_bind_bytes (DbStatement  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!check_attached (self, error))
+  if (!begin_bind (self, error))
     return FALSE;
-  rewind_for_binding (self);
   if (value == NULL)
-    return check_bind (self, sqlite3_bind_null (self->stmt, (int) MIN (index, G_MAXINT)),
+    return check_bind (self, sqlite3_bind_null (self->stmt, param_index (index)),
                        index, error);
   data = g_bytes_get_data (value, &size);
-  return check_bind (self, sqlite3_bind_blob64 (self->stmt, (int) MIN (index, G_MAXINT),
+  return check_bind (self, sqlite3_bind_blob64 (self->stmt, param_index (index),
                                                 data ? data : "", size, SQLITE_TRANSIENT),
                      index, error);
 }
@@ -380,10 +397,9 @@ db_statement_bind_null (DbStatement  *self,
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!check_attached (self, error))
+  if (!begin_bind (self, error))
     return FALSE;
-  rewind_for_binding (self);
-  return check_bind (self, sqlite3_bind_null (self->stmt, (int) MIN (index, G_MAXINT)),
+  return check_bind (self, sqlite3_bind_null (self->stmt, param_index (index)),
                      index, error);
 }
 
@@ -440,8 +456,7 @@ db_statement_step (DbStatement  *self,
     return FALSE;
 
   /* Reset now: a failed statement must not keep a read snapshot or lock open. */
-  sqlite3_reset (self->stmt);
-  self->stepped = FALSE;
+  restart (self);
   _db_connection_set_error (self->lease, error, rc, sqlite3_sql (self->stmt));
   return FALSE;
 }
@@ -460,8 +475,6 @@ gint64
 db_statement_execute (DbStatement  *self,
                       GError      **error)
 {
-  sqlite3 *db;
-  gint64 total_before;
   gint64 changes;
   int rc;
 
@@ -471,18 +484,10 @@ db_statement_execute (DbStatement  *self,
   if (!check_attached (self, error))
     return -1;
 
-  db = sqlite3_db_handle (self->stmt);
   if (self->stepped)
-    sqlite3_reset (self->stmt);
-  /* sqlite3_changes64() keeps the count of the last INSERT/UPDATE/DELETE: after a
-   * SELECT or DDL it would report that earlier statement's rows. */
-  total_before = sqlite3_total_changes64 (db);
-  while ((rc = sqlite3_step (self->stmt)) == SQLITE_ROW)
-    ;
-  changes = sqlite3_total_changes64 (db) != total_before ? sqlite3_changes64 (db) : 0;
-  sqlite3_reset (self->stmt);
-  self->stepped = FALSE;
-  self->has_row = FALSE;
+    restart (self);
+  rc = _db_stmt_run_to_done (self->stmt, &changes);
+  restart (self);
 
   if (rc != SQLITE_DONE)
     {
@@ -504,11 +509,8 @@ db_statement_reset (DbStatement *self)
 {
   g_return_if_fail (self != NULL);
 
-  if (self->stmt == NULL)
-    return;
-  sqlite3_reset (self->stmt);
-  self->stepped = FALSE;
-  self->has_row = FALSE;
+  if (self->stmt != NULL)
+    restart (self);
 }
 
 /**

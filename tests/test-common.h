@@ -70,3 +70,31 @@ test_wait_result (GAsyncResult **result)
     g_main_context_iteration (NULL, TRUE);
   return *result;
 }
+
+/* A lease, or the test fails. */
+static inline DbConnection *
+test_acquire (DbPool   *pool,
+              DbAccess  access)
+{
+  g_autoptr(GError) error = NULL;
+  DbConnection *conn = db_pool_acquire (pool, access, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (conn);
+  return conn;
+}
+
+/* The latest snapshot of @uri (NULL if none), or the test fails on an error. */
+static inline DbDiagnosticSnapshot *
+test_history_latest (DbHistoryStorage *storage,
+                     const char       *uri)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  DbDiagnosticSnapshot *snapshot;
+
+  db_history_storage_get_latest_async (storage, uri, NULL, test_store_result, &result);
+  snapshot = db_history_storage_get_latest_finish (storage, test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  return snapshot;
+}

@@ -117,20 +117,6 @@ file_history (DbHistoryStorage *storage,
 }
 
 static DbDiagnosticSnapshot *
-latest (DbHistoryStorage *storage,
-        const char       *uri)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  DbDiagnosticSnapshot *snapshot;
-
-  db_history_storage_get_latest_async (storage, uri, NULL, test_store_result, &result);
-  snapshot = db_history_storage_get_latest_finish (storage, test_wait_result (&result), &error);
-  g_assert_no_error (error);
-  return snapshot;
-}
-
-static DbDiagnosticSnapshot *
 get_snapshot (DbHistoryStorage *storage,
               gint64            id)
 {
@@ -455,7 +441,7 @@ test_record_snapshot (void)
   id = record_snapshot_ok (storage, snapshot);
   assert_row_counts (storage, 1, 1, 3);
 
-  back = latest (storage, "file:///src/main.c");
+  back = test_history_latest (storage, "file:///src/main.c");
   g_assert_nonnull (back);
   g_assert_cmpint (db_diagnostic_snapshot_get_id (back), ==, id);
   g_assert_cmpstr (db_diagnostic_snapshot_get_file_uri (back), ==, "file:///src/main.c");
@@ -495,7 +481,7 @@ test_record_clean_snapshot (void)
 
   id = record_json_ok (storage, "{\"uri\": \"file:///clean.py\", \"diagnostics\": []}");
   assert_row_counts (storage, 1, 1, 0);
-  back = latest (storage, "file:///clean.py");
+  back = test_history_latest (storage, "file:///clean.py");
   g_assert_nonnull (back);
   g_assert_cmpint (db_diagnostic_snapshot_get_id (back), ==, id);
   g_assert_cmpint (db_diagnostic_snapshot_get_version (back), ==, -1);
@@ -558,7 +544,7 @@ test_record_lsp_json (void)
     "   \"severity\": 4, \"code\": -7, \"message\": {\"kind\": \"markdown\", \"value\": \"fourth\"}}"
     " ]}}");
 
-  back = latest (storage, "file:///home/dev/x.c");
+  back = test_history_latest (storage, "file:///home/dev/x.c");
   g_assert_nonnull (back);
   g_assert_cmpint (db_diagnostic_snapshot_get_id (back), ==, id);
   g_assert_cmpint (db_diagnostic_snapshot_get_version (back), ==, 12);
@@ -579,7 +565,7 @@ test_record_lsp_json (void)
     "{\"uri\": \"file:///home/dev/x.c\", \"version\": null, \"diagnostics\": ["
     " {\"range\": {\"start\": {\"line\": 100, \"character\": 0}, \"end\": {\"line\": 100, \"character\": 2147483647}},"
     "  \"severity\": 1, \"message\": \"only\"}]}");
-  back = latest (storage, "file:///home/dev/x.c");
+  back = test_history_latest (storage, "file:///home/dev/x.c");
   g_assert_cmpint (db_diagnostic_snapshot_get_id (back), ==, id);
   g_assert_cmpint (db_diagnostic_snapshot_get_version (back), ==, -1);
   assert_diagnostic (diagnostic_at (back, 0), DB_SEVERITY_ERROR, "only", NULL, NULL, 100, 0, 100, G_MAXINT32);
@@ -706,7 +692,7 @@ test_verbatim (void)
       /* Through a snapshot object. */
       db_diagnostic_snapshot_add_diagnostic (snapshot, d);
       record_snapshot_ok (storage, snapshot);
-      back = latest (storage, uri);
+      back = test_history_latest (storage, uri);
       g_assert_nonnull (back);
       g_assert_cmpstr (db_diagnostic_snapshot_get_file_uri (back), ==, uri);
       assert_diagnostic (diagnostic_at (back, 0), DB_SEVERITY_WARNING, text, text, text, 1, 2, 3, 4);
@@ -751,7 +737,7 @@ test_verbatim (void)
       json = json_to_string (root, FALSE);
 
       record_json_ok (storage, json);
-      back = latest (storage, json_uri);
+      back = test_history_latest (storage, json_uri);
       g_assert_nonnull (back);
       g_assert_cmpstr (db_diagnostic_snapshot_get_file_uri (back), ==, json_uri);
       assert_diagnostic (diagnostic_at (back, 0), DB_SEVERITY_ERROR, text, text, text, 5, 6, 7, 8);
@@ -769,7 +755,7 @@ test_latest_none (void)
 {
   g_autoptr(DbHistoryConfig) config = test_history_config ();
   g_autoptr(DbHistoryStorage) storage = storage_new (config);
-  g_autoptr(DbDiagnosticSnapshot) none = latest (storage, "file:///nothing");
+  g_autoptr(DbDiagnosticSnapshot) none = test_history_latest (storage, "file:///nothing");
   g_autoptr(GListModel) history = file_history (storage, "file:///nothing", 10);
   g_autoptr(GVariant) t = trend (storage, "file:///nothing", 0, G_USEC_PER_SEC);
 
@@ -845,7 +831,7 @@ test_history_order (void)
   other = file_history (storage, "file:///other.c", 10);
   g_assert_cmpuint (g_list_model_get_n_items (other), ==, 1);
 
-  newest = latest (storage, "file:///h.c");
+  newest = test_history_latest (storage, "file:///h.c");
   g_assert_cmpint (db_diagnostic_snapshot_get_id (newest), ==, ids[5]);
   g_assert_cmpuint (db_diagnostic_snapshot_get_error_count (newest), ==, 6);
 }
@@ -1235,7 +1221,7 @@ test_migration_v1 (void)
     g_assert_cmpuint (db_diagnostic_snapshot_get_warning_count (s1), ==, 1);
   }
 
-  newest = latest (storage, "file:///legacy.c");
+  newest = test_history_latest (storage, "file:///legacy.c");
   g_assert_cmpint (db_diagnostic_snapshot_get_id (newest), ==, 2);
   assert_diagnostic (diagnostic_at (newest, 2), DB_SEVERITY_HINT, "h1", NULL, NULL, 4, 0, 4, 1);
 

@@ -29,18 +29,6 @@ pool_new (const char *path)
   return test_pool_new (config);
 }
 
-static DbConnection *
-acquire (DbPool   *pool,
-         DbAccess  access)
-{
-  g_autoptr(GError) error = NULL;
-  DbConnection *conn = db_pool_acquire (pool, access, NULL, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (conn);
-  return conn;
-}
-
 static void
 exec_ok (DbConnection *conn,
          const char   *sql)
@@ -202,7 +190,7 @@ test_every_connection_hardened (void)
 {
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPool) pool = pool_new (path);
-  g_autoptr(DbConnection) writer = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) writer = test_acquire (pool, DB_ACCESS_WRITE);
   DbConnection *readers[3];
 
   /* Three readers and the writer: more than min-connections, so connections opened
@@ -210,7 +198,7 @@ test_every_connection_hardened (void)
   assert_hardened (db_connection_get_handle (writer));
   for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
     {
-      readers[i] = acquire (pool, DB_ACCESS_READ);
+      readers[i] = test_acquire (pool, DB_ACCESS_READ);
       assert_hardened (db_connection_get_handle (readers[i]));
     }
   for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
@@ -224,7 +212,7 @@ test_writable_schema (void)
 {
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPool) pool = pool_new (path);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_WRITE);
   g_autofree char *schema_before = NULL;
   g_autofree char *schema_after = NULL;
   g_autofree char *mode = NULL;
@@ -374,7 +362,7 @@ test_untrusted_schema (void)
                   "END;"
                   "CREATE TABLE defaulted (x INTEGER, y INTEGER DEFAULT (app_fn(1)));");
   pool = pool_new (path);
-  conn = acquire (pool, DB_ACCESS_WRITE);
+  conn = test_acquire (pool, DB_ACCESS_WRITE);
   register_functions (db_connection_get_handle (conn), &app, &innocuous);
 
   /* Called directly by the application, both work. */
@@ -428,7 +416,7 @@ test_untrusted_schema_constraints (void)
       g_test_message ("%s", schemas[i]);
       craft_database (path, schemas[i]);
       pool = pool_new (path);
-      conn = acquire (pool, DB_ACCESS_WRITE);
+      conn = test_acquire (pool, DB_ACCESS_WRITE);
       register_functions (db_connection_get_handle (conn), &app, &innocuous);
       exec_ok (conn, "PRAGMA writable_schema=RESET;");
 
@@ -449,8 +437,8 @@ test_load_extension (void)
 {
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPool) pool = pool_new (path);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_WRITE);
-  g_autoptr(DbConnection) reader = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) reader = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(GError) error = NULL;
   g_autoptr(DbRows) rows = NULL;
   char *errmsg = NULL;
@@ -505,7 +493,7 @@ test_file_modes_wal (void)
   g_autofree char *shm = g_strconcat (path, "-shm", NULL);
   mode_t old_umask = umask (0);
   g_autoptr(DbPool) pool = pool_new (path);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_WRITE);
 
   exec_ok (conn, "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
   assert_exists (wal);
@@ -532,7 +520,7 @@ test_file_modes_rollback_journal (void)
 
   db_pool_config_set_enable_wal (config, FALSE);
   pool = test_pool_new (config);
-  conn = acquire (pool, DB_ACCESS_WRITE);
+  conn = test_acquire (pool, DB_ACCESS_WRITE);
   exec_ok (conn, "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
 
   /* The journal exists while a write transaction has changed a page. */
@@ -559,7 +547,7 @@ test_file_modes_uri (void)
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   mode_t old_umask = umask (0);
   g_autoptr(DbPool) pool = pool_new (uri);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_WRITE);
 
   /* A URI names the same kind of file; it must not be created world-readable. */
   exec_ok (conn, "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
@@ -625,20 +613,6 @@ get_snapshot (DbHistoryStorage *storage,
   snapshot = db_history_storage_get_snapshot_finish (storage, test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (snapshot);
-  return snapshot;
-}
-
-static DbDiagnosticSnapshot *
-get_latest (DbHistoryStorage *storage,
-            const char       *uri)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  DbDiagnosticSnapshot *snapshot;
-
-  db_history_storage_get_latest_async (storage, uri, NULL, test_store_result, &result);
-  snapshot = db_history_storage_get_latest_finish (storage, test_wait_result (&result), &error);
-  g_assert_no_error (error);
   return snapshot;
 }
 
@@ -895,14 +869,14 @@ test_injection (void)
       assert_stored (storage, from_snapshot, uri, text, 5, DB_SEVERITY_HINT);
 
       /* Queries take the text as an argument too. */
-      latest = get_latest (storage, uri);
+      latest = test_history_latest (storage, uri);
       g_assert_nonnull (latest);
       g_assert_cmpint (db_diagnostic_snapshot_get_id (latest), ==, from_snapshot);
       g_assert_cmpuint (history_length (storage, uri), ==, 2);
       trend_value = trend (storage, uri);
       g_assert_cmpuint (g_variant_n_children (trend_value), >, 0);
       g_clear_object (&latest);
-      latest = get_latest (storage, absent);
+      latest = test_history_latest (storage, absent);
       g_assert_null (latest);
       g_assert_cmpuint (history_length (storage, absent), ==, 0);
     }
@@ -920,7 +894,7 @@ test_injection (void)
 
   /* The baseline is untouched. */
   {
-    g_autoptr(DbDiagnosticSnapshot) baseline = get_latest (storage, "file:///baseline.c");
+    g_autoptr(DbDiagnosticSnapshot) baseline = test_history_latest (storage, "file:///baseline.c");
 
     g_assert_nonnull (baseline);
     assert_stored (storage, db_diagnostic_snapshot_get_id (baseline), "file:///baseline.c",

@@ -7,18 +7,6 @@
 
 #define SCHEMA "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, n INTEGER);"
 
-static DbConnection *
-acquire (DbPool   *pool,
-         DbAccess  access)
-{
-  g_autoptr(GError) error = NULL;
-  DbConnection *conn = db_pool_acquire (pool, access, NULL, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (conn);
-  return conn;
-}
-
 static DbStatement *
 prepare (DbConnection *conn,
          const char   *sql)
@@ -56,7 +44,7 @@ pool_with_rows (DbPoolConfig *config,
 {
   DbPool *pool = test_pool_new (config);
   g_autoptr(GError) error = NULL;
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_WRITE);
   g_autoptr(DbStatement) insert = NULL;
 
   g_assert_true (db_connection_execute_script (conn, SCHEMA, &error));
@@ -147,7 +135,7 @@ test_round_trip (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = test_pool_new (config);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(DbStatement) stmt = NULL;
   g_autoptr(GBytes) blob = g_bytes_new_static (with_nuls, sizeof with_nuls);
   g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
@@ -272,7 +260,7 @@ test_round_trip_table (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
   g_autoptr(DbPool) pool = test_pool_new (config);
-  g_autoptr(DbConnection) w = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) w = test_acquire (pool, DB_ACCESS_WRITE);
   g_autoptr(DbConnection) r = NULL;
   g_autoptr(DbStatement) insert = NULL;
   g_autoptr(DbStatement) select = NULL;
@@ -299,7 +287,7 @@ test_round_trip_table (void)
   g_clear_pointer (&insert, db_statement_unref);
   g_clear_object (&w);
 
-  r = acquire (pool, DB_ACCESS_READ);
+  r = test_acquire (pool, DB_ACCESS_READ);
   select = prepare (r, "SELECT i, d, s, b FROM v ORDER BY rowid");
   step_row (select);
   g_assert_cmpint (db_statement_get_int64 (select, 0), ==, -7);
@@ -319,7 +307,7 @@ test_parameters (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = test_pool_new (config);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(DbStatement) named = NULL;
   g_autoptr(DbStatement) numbered = NULL;
   g_autoptr(GError) error = NULL;
@@ -397,7 +385,7 @@ test_invalid_utf8 (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = test_pool_new (config);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(DbStatement) stmt = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -430,7 +418,7 @@ test_step_many_rows (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
   g_autoptr(DbPool) pool = pool_with_rows (config, 2000);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(DbStatement) stmt = NULL;
   g_autoptr(GError) error = NULL;
   gint64 expected = 1;
@@ -470,7 +458,7 @@ test_step_after_done_keeps_bindings (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
   g_autoptr(DbPool) pool = pool_with_rows (config, 30);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(DbStatement) stmt = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -495,7 +483,7 @@ test_rebind_restarts (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
   g_autoptr(DbPool) pool = pool_with_rows (config, 30);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(DbStatement) stmt = NULL;
   g_autoptr(GError) error = NULL;
   int n = 0;
@@ -535,7 +523,7 @@ test_clear_bindings (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = test_pool_new (config);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(DbStatement) stmt = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -560,7 +548,7 @@ test_execute (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = pool_with_rows (config, 10);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_WRITE);
   g_autoptr(DbStatement) update = NULL;
   g_autoptr(DbStatement) insert = NULL;
   g_autoptr(DbStatement) select = NULL;
@@ -650,8 +638,8 @@ test_reset_ends_read (void)
   db_pool_config_set_busy_timeout_ms (config, 0);
   pool = pool_with_rows (config, 10);
 
-  reader = acquire (pool, DB_ACCESS_READ);
-  writer = acquire (pool, DB_ACCESS_WRITE);
+  reader = test_acquire (pool, DB_ACCESS_READ);
+  writer = test_acquire (pool, DB_ACCESS_WRITE);
   stmt = prepare (reader, "SELECT id FROM t ORDER BY id");
   step_row (stmt);
   step_row (stmt);
@@ -695,8 +683,8 @@ test_free_or_release_ends_read (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 2, 2);
   g_autoptr(DbPool) pool = pool_with_rows (config, 10);
-  g_autoptr(DbConnection) writer = acquire (pool, DB_ACCESS_WRITE);
-  g_autoptr(DbConnection) reader = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) writer = test_acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) reader = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(GError) error = NULL;
   DbStatement *a, *b, *copy;
 
@@ -724,7 +712,7 @@ test_free_or_release_ends_read (void)
   assert_counts (pool, 1, 1);
   g_assert_cmpint (db_connection_execute (writer, "INSERT INTO t (name) VALUES ('two')", NULL, &error), ==, 1);
   g_assert_no_error (error);
-  reader = acquire (pool, DB_ACCESS_READ);
+  reader = test_acquire (pool, DB_ACCESS_READ);
   g_assert_cmpint (count_rows (reader), ==, 12);
   db_statement_unref (a);
   db_statement_unref (b);
@@ -743,7 +731,7 @@ test_cache_same_buffer (void)
 
   db_pool_config_set_statement_cache_size (config, 4);
   pool = test_pool_new (config);
-  conn = acquire (pool, DB_ACCESS_READ);
+  conn = test_acquire (pool, DB_ACCESS_READ);
   for (int round = 0; round < 3; round++)
     for (int i = 0; i < 12; i++)
       {
@@ -774,7 +762,7 @@ test_same_sql_independent (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = pool_with_rows (config, 5);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
   DbStatement *a, *b;
 
   a = prepare (conn, sql);
@@ -822,7 +810,7 @@ test_bindings_not_inherited (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = test_pool_new (config);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(GError) error = NULL;
   DbStatement *stmt;
 
@@ -835,6 +823,23 @@ test_bindings_not_inherited (void)
   step_row (stmt);
   g_assert_true (db_statement_is_null (stmt, 0));
   db_statement_unref (stmt);
+}
+
+/* Runs "SELECT i" for i in [@from, @to): other statements that fill the cache. */
+static void
+query_others (DbConnection *conn,
+              int           from,
+              int           to)
+{
+  for (int i = from; i < to; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *other = g_strdup_printf ("SELECT %d", i);
+      g_autoptr(DbRows) rows = db_connection_query (conn, other, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (db_rows_get_int64 (rows, 0, 0), ==, i);
+    }
 }
 
 static void
@@ -850,21 +855,14 @@ test_cache_eviction_in_use (void)
 
   db_pool_config_set_statement_cache_size (config, 2);
   pool = pool_with_rows (config, 6);
-  conn = acquire (pool, DB_ACCESS_READ);
+  conn = test_acquire (pool, DB_ACCESS_READ);
 
   a = prepare (conn, sql);
   step_row (a);
   g_assert_cmpint (db_statement_get_int64 (a, 0), ==, 1);
 
   /* Two other statements push the one in use out of a cache of two. */
-  for (int i = 0; i < 4; i++)
-    {
-      g_autofree char *other = g_strdup_printf ("SELECT %d", i);
-      g_autoptr(DbRows) rows = db_connection_query (conn, other, NULL, &error);
-
-      g_assert_no_error (error);
-      g_assert_cmpint (db_rows_get_int64 (rows, 0, 0), ==, i);
-    }
+  query_others (conn, 0, 4);
   g_assert_cmpint (count_sqlite_statements (conn, "SELECT 0"), ==, 0);
   g_assert_cmpint (count_sqlite_statements (conn, sql), ==, 1);   /* evicted, still alive */
 
@@ -892,13 +890,7 @@ test_cache_eviction_in_use (void)
    * at release, the statement itself freed later. */
   a = prepare (conn, "SELECT n FROM t ORDER BY id");
   step_row (a);
-  for (int i = 10; i < 13; i++)
-    {
-      g_autofree char *other = g_strdup_printf ("SELECT %d", i);
-      g_autoptr(DbRows) rows = db_connection_query (conn, other, NULL, &error);
-
-      g_assert_no_error (error);
-    }
+  query_others (conn, 10, 13);
   db_connection_release (conn);
   g_assert_false (db_statement_step (a, &error));
   g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE);
@@ -919,7 +911,7 @@ test_cache_disabled (void)
 
   db_pool_config_set_statement_cache_size (config, 0);
   pool = pool_with_rows (config, 3);
-  conn = acquire (pool, DB_ACCESS_READ);
+  conn = test_acquire (pool, DB_ACCESS_READ);
 
   a = prepare (conn, sql);
   b = prepare (conn, sql);
@@ -943,7 +935,7 @@ test_execute_beside_statement (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = pool_with_rows (config, 5);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_WRITE);
   g_autoptr(DbStatement) stmt = NULL;
   g_autoptr(DbStatement) update = NULL;
   g_autoptr(GError) error = NULL;
@@ -995,7 +987,7 @@ test_release_detaches (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = pool_with_rows (config, 5);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_WRITE);
   g_autoptr(DbConnection) again = NULL;
   g_autoptr(GBytes) bytes = g_bytes_new ("x", 1);
   g_autoptr(GError) error = NULL;
@@ -1058,7 +1050,7 @@ test_release_detaches (void)
 
   /* The connection came back clean (transaction rolled back, nothing running), and a
    * new lease on it prepares the same SQL. */
-  again = acquire (pool, DB_ACCESS_WRITE);
+  again = test_acquire (pool, DB_ACCESS_WRITE);
   g_assert_false (db_connection_in_transaction (again));
   g_assert_cmpint (count_rows (again), ==, 5);
   {
@@ -1105,7 +1097,7 @@ test_statement_keeps_lease (void)
   DbConnection *conn;
   DbStatement *stmt, *copy;
 
-  conn = acquire (pool, DB_ACCESS_READ);
+  conn = test_acquire (pool, DB_ACCESS_READ);
   stmt = prepare (conn, "SELECT id FROM t ORDER BY id");
   g_object_unref (conn);   /* only the statement holds the lease now */
   assert_counts (pool, 1, 0);
@@ -1125,7 +1117,7 @@ test_statement_keeps_lease (void)
   assert_counts (pool, 0, 1);
 
   /* The connection is back and usable. */
-  conn = acquire (pool, DB_ACCESS_READ);
+  conn = test_acquire (pool, DB_ACCESS_READ);
   g_assert_cmpint (count_rows (conn), ==, 3);
   g_object_unref (conn);
 }
@@ -1142,7 +1134,7 @@ test_detached_does_not_pin_lease (void)
   DbConnection *conn;
   DbStatement *stale, *stmt;
 
-  conn = acquire (pool, DB_ACCESS_READ);
+  conn = test_acquire (pool, DB_ACCESS_READ);
   stale = prepare (conn, "SELECT id FROM t ORDER BY id");
   step_row (stale);
   db_connection_release (conn);
@@ -1158,7 +1150,7 @@ test_detached_does_not_pin_lease (void)
 
   /* Released through a pointer only the statement keeps alive: the lease lives
    * until the connection is back, then goes with the statement's reference. */
-  conn = acquire (pool, DB_ACCESS_READ);
+  conn = test_acquire (pool, DB_ACCESS_READ);
   stmt = prepare (conn, "SELECT id FROM t ORDER BY id");
   step_row (stmt);
   g_object_unref (conn);
@@ -1171,7 +1163,7 @@ test_detached_does_not_pin_lease (void)
   g_assert_cmpuint (db_statement_get_n_columns (stmt), ==, 0);
   db_statement_unref (stmt);
 
-  conn = acquire (pool, DB_ACCESS_READ);
+  conn = test_acquire (pool, DB_ACCESS_READ);
   g_assert_cmpint (count_rows (conn), ==, 2);
   g_object_unref (conn);
 }
@@ -1185,7 +1177,7 @@ test_read_lease_read_only (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = pool_with_rows (config, 1);
-  g_autoptr(DbConnection) reader = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) reader = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(DbConnection) writer = NULL;
   g_autoptr(DbStatement) stmt = NULL;
   g_autoptr(GError) error = NULL;
@@ -1208,7 +1200,7 @@ test_read_lease_read_only (void)
   g_clear_pointer (&stmt, db_statement_unref);
   g_clear_object (&reader);
 
-  writer = acquire (pool, DB_ACCESS_WRITE);   /* the same, single connection */
+  writer = test_acquire (pool, DB_ACCESS_WRITE);   /* the same, single connection */
   stmt = prepare (writer, insert);
   g_assert_true (db_statement_bind_text (stmt, 1, "written", &error));
   g_assert_cmpint (db_statement_execute (stmt, &error), ==, 1);
@@ -1222,7 +1214,7 @@ test_prepare_errors (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = pool_with_rows (config, 1);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_WRITE);
   g_autoptr(DbStatement) stmt = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1261,7 +1253,7 @@ test_constraint_errors (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = pool_with_rows (config, 2);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_WRITE);
   g_autoptr(DbStatement) stmt = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1315,7 +1307,7 @@ test_reacquire_basic (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
   g_autoptr(DbPool) pool = pool_with_rows (config, 3);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(DbStatement) old = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1392,12 +1384,12 @@ test_reacquire_write (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = pool_with_rows (config, 1);
-  g_autoptr(DbConnection) writer = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) writer = test_acquire (pool, DB_ACCESS_WRITE);
   g_autoptr(DbConnection) reader = NULL;
   g_autoptr(GError) error = NULL;
 
   db_connection_release (writer);
-  reader = acquire (pool, DB_ACCESS_READ);
+  reader = test_acquire (pool, DB_ACCESS_READ);
   g_assert_cmpint (count_rows (reader), ==, 1);
   db_connection_release (reader);
 
@@ -1433,9 +1425,9 @@ test_reacquire_timeout (void)
 
   db_pool_config_set_connection_timeout_ms (config, 50);
   pool = pool_with_rows (config, 1);
-  a = acquire (pool, DB_ACCESS_READ);
+  a = test_acquire (pool, DB_ACCESS_READ);
   db_connection_release (a);
-  b = acquire (pool, DB_ACCESS_READ);
+  b = test_acquire (pool, DB_ACCESS_READ);
   {
     g_autoptr(DbPoolStats) s = stats (pool);
 
@@ -1488,7 +1480,7 @@ test_reacquire_cancel (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
   g_autoptr(DbPool) pool = test_pool_new (config);
-  g_autoptr(DbConnection) a = acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbConnection) a = test_acquire (pool, DB_ACCESS_READ);
   g_autoptr(DbConnection) b = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
@@ -1496,7 +1488,7 @@ test_reacquire_cancel (void)
   GThread *thread;
 
   db_connection_release (a);
-  b = acquire (pool, DB_ACCESS_READ);
+  b = test_acquire (pool, DB_ACCESS_READ);
 
   /* Cancelled while waiting. */
   thread = g_thread_new ("reacquire", reacquire_thread, &args);
@@ -1529,7 +1521,7 @@ test_reacquire_closed (void)
   g_autofree char *path = test_db_path ();
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
   g_autoptr(DbPool) pool = test_pool_new (config);
-  g_autoptr(DbConnection) conn = acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_WRITE);
   g_autoptr(DbStatement) stmt = prepare (conn, "SELECT 1");
   g_autoptr(GError) error = NULL;
 
@@ -1578,11 +1570,11 @@ test_reacquire_writer_waits (void)
 
   db_pool_config_set_connection_timeout_ms (config, 50);
   pool = pool_with_rows (config, 1);
-  writer = acquire (pool, DB_ACCESS_WRITE);
+  writer = test_acquire (pool, DB_ACCESS_WRITE);
   db_connection_release (writer);
 
   /* Here until it times out, although connections are free. */
-  other = acquire (pool, DB_ACCESS_WRITE);
+  other = test_acquire (pool, DB_ACCESS_WRITE);
   g_assert_false (db_connection_reacquire (writer, NULL, &error));
   g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_TIMEOUT);
   g_clear_error (&error);
@@ -1615,7 +1607,7 @@ test_reacquire_single_writer (void)
   pool = pool_with_rows (config, 1);
   args.pool = pool;
 
-  writer = acquire (pool, DB_ACCESS_WRITE);
+  writer = test_acquire (pool, DB_ACCESS_WRITE);
   db_connection_release (writer);
   g_assert_true (db_connection_reacquire (writer, NULL, &error));
   g_assert_no_error (error);
@@ -1627,7 +1619,7 @@ test_reacquire_single_writer (void)
   wait_for_waiting (pool, 1);
   g_assert_cmpint (g_atomic_int_get (&args.got_write), ==, 0);
 
-  reader = acquire (pool, DB_ACCESS_READ);
+  reader = test_acquire (pool, DB_ACCESS_READ);
   g_assert_cmpint (count_rows (reader), ==, 1);   /* the write is not committed yet */
   g_clear_object (&reader);
   g_assert_cmpint (g_atomic_int_get (&args.got_write), ==, 0);
@@ -1639,7 +1631,7 @@ test_reacquire_single_writer (void)
   g_thread_join (thread);
   g_assert_cmpint (g_atomic_int_get (&args.got_write), ==, 1);
 
-  reader = acquire (pool, DB_ACCESS_READ);
+  reader = test_acquire (pool, DB_ACCESS_READ);
   g_assert_cmpint (count_rows (reader), ==, 4);
 }
 
