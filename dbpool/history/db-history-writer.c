@@ -26,6 +26,7 @@
 #endif
 
 #include "db-history-private.h"
+#include "db-tuning-private.h"
 
 #define DRAIN_SLICE_SNAPSHOTS 64
 #define DRAIN_SLICE_US        (20 * 1000)
@@ -191,9 +192,8 @@ _db_history_writer_write (DbHistoryWriter *self,
 /* Parsing is background work that can keep every processor busy while LSP servers
  * publish; queries (file histories for a UI) are interactive. On Linux each parser
  * thread lowers its own priority once, so a query's worker gets a processor at once
- * instead of waiting for a parser's time slice to end: with two parsers on two cores
- * this took the file-history p99 under ingestion from 4.3-5.3 ms to 3.3-4.3 ms
- * (docs/benchmarks.md). The threads are the parser pool's own (exclusive): a shared
+ * instead of waiting for a parser's time slice to end (docs/benchmarks.md measures it
+ * on and off). The threads are the parser pool's own (exclusive): a shared
  * GLib thread would carry the lower priority into other work, and an unprivileged
  * thread cannot raise it back. */
 #define PARSER_NICE_INCREMENT 5
@@ -205,7 +205,7 @@ lower_thread_priority_once (void)
   static GPrivate lowered;
   pid_t tid;
 
-  if (g_private_get (&lowered) != NULL)
+  if (!_db_tuning.parser_renice || g_private_get (&lowered) != NULL)
     return;
   g_private_set (&lowered, GINT_TO_POINTER (1));
   tid = (pid_t) syscall (SYS_gettid);
@@ -263,11 +263,9 @@ _db_history_writer_new (GObject *owner,
   g_queue_init (&self->queue);
 
   /* The drainer's pool cannot fail (non-exclusive); the parsers' could only fail to
-   * start threads, and then start them on the first push. Parsing (json-glib, ~57k diagnostics/s
-   * per core) is the bottleneck of ingestion, while the drainer mostly waits on
-   * SQLite: one parser per processor (at least two). On the 2-core benchmark machine
-   * one parser gave 43k diagnostics/s with file-history p99 1.7 ms; two give 59-81k/s
-   * with p99 3.3-4.3 ms while ingesting at their lower priority (docs/benchmarks.md). */
+   * start threads, and then start them on the first push. Parsing (json-glib) is the
+   * bottleneck of ingestion, while the drainer mostly waits on SQLite: one parser per
+   * processor (at least two). */
   self->drainer = g_thread_pool_new (drain_thread, self, 1, FALSE, NULL);
   self->parsers = g_thread_pool_new (parse_thread, self,
                                      (int) MAX (2, g_get_num_processors ()),

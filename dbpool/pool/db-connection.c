@@ -9,6 +9,7 @@
 #include "db-pool-private.h"
 #include "db-rows-private.h"
 #include "db-statement-private.h"
+#include "db-tuning-private.h"
 
 /**
  * DbConnection:
@@ -241,7 +242,7 @@ gboolean
 _db_connection_keep_spare (DbConnection *self,
                            gpointer      memory)
 {
-  if (self->spare != NULL)
+  if (self->spare != NULL || !_db_tuning.spare_statement)
     return FALSE;
   self->spare = memory;
   return TRUE;

@@ -5,6 +5,7 @@
 #include "db-enum-types.h"
 #include "db-error-private.h"
 #include "db-pool-private.h"
+#include "db-tuning-private.h"
 
 /**
  * DbPool:
@@ -267,7 +268,7 @@ arm_spinner_locked (DbPool *self)
 {
   DbWaiter *head;
 
-  if (!self->may_spin || self->n_spinning > 0 || self->waiters.head == NULL)
+  if (!self->may_spin || !_db_tuning.handoff_spin || self->n_spinning > 0 || self->waiters.head == NULL)
     return;
   head = self->waiters.head->data;
   if (head->done != NULL || head->spun)
@@ -319,7 +320,7 @@ take_idle_locked (DbPool   *self,
                   DbAccess  access)
 {
   gboolean want_query_only = access == DB_ACCESS_READ;
-  gpointer mine = g_private_get (&last_returned);
+  gpointer mine = _db_tuning.thread_affinity ? g_private_get (&last_returned) : NULL;
   GList *match = NULL;
   GList *l;
 

@@ -9,6 +9,7 @@
 
 #include "db-error-private.h"
 #include "db-sqlite-private.h"
+#include "db-tuning-private.h"
 
 struct _DbStmtEntry
 {
@@ -390,6 +391,8 @@ lookup_entry (DbConn     *conn,
   guint slot = memo_slot (sql);
   DbStmtEntry *entry = conn->memo[slot];
 
+  if (!_db_tuning.statement_memo)
+    return g_hash_table_lookup (conn->stmt_cache, sql);
   if (entry != NULL && strcmp (entry->sql, sql) == 0)
     return entry;
   entry = g_hash_table_lookup (conn->stmt_cache, sql);

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The speed tricks, each of which must show in the benchmark to stay: dbpool-bench
+ * turns them off one at a time (before it creates a pool) to measure what each is
+ * worth; docs/benchmarks.md has the figures. Nothing else changes them. */
+typedef struct
+{
+  gboolean handoff_spin;      /* the oldest blocked waiter spins for its handoff */
+  gboolean thread_affinity;   /* an idle connection goes to the thread that returned it */
+  gboolean statement_memo;    /* cached statements found by the caller's SQL pointer */
+  gboolean spare_statement;   /* a lease keeps a freed DbStatement's memory */
+  gboolean parser_renice;     /* HistoryStorage's LSP parser threads run at nice +5 */
+} DbTuning;
+
+extern DbTuning _db_tuning;
+
+G_END_DECLS
