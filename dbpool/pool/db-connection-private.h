@@ -5,14 +5,15 @@
 
 #include "db-connection.h"
 #include "db-pool.h"
+#include "db-slot-private.h"
 #include "db-sqlite-private.h"
 
 G_BEGIN_DECLS
 
-/* A new lease on @conn; it holds a reference on @pool and gives @conn back to it
+/* A new lease on @slot; it holds a reference on @pool and gives @slot back to it
  * when released or finalized. */
 DbConnection *_db_connection_new_lease       (DbPool       *pool,
-                                              DbConn       *conn,
+                                              DbSlot       *slot,
                                               DbAccess      access);
 
 /* While set, a statement running on the lease is interrupted when @cancellable

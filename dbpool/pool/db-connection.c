@@ -35,7 +35,8 @@ struct _DbConnection
   GObject       parent_instance;
 
   DbPool       *pool;
-  DbConn       *conn;
+  DbSlot       *slot;          /* the pool's record, given back on release */
+  DbConn       *conn;          /* slot->conn */
   DbAccess      access;
   int           released;      /* atomic */
   gboolean      mode_ready;    /* query_only matches access */
@@ -60,31 +61,34 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (DbConnection, db_connection, G_TYPE_OBJECT)
 
-/* @conn, just leased by the pool, becomes this lease's connection: the one place a
+/* @slot, just leased by the pool, becomes this lease's connection: the one place a
  * lease (new or reacquired) starts over. */
 static void
 attach (DbConnection *self,
-        DbConn       *conn)
+        DbSlot       *slot)
 {
+  DbConn *conn = slot->conn;
+
+  self->slot = slot;
   self->conn = conn;
   self->mode_ready = FALSE;
   self->cancellable = NULL;
   g_atomic_int_set (&self->interrupted, FALSE);
   self->created_at_us = conn->created_at_us;
-  conn->last_used_us = conn->leased_at_us;
+  conn->last_used_us = slot->leased_at_us;
   g_atomic_int_set (&self->released, FALSE);
 }
 
 DbConnection *
 _db_connection_new_lease (DbPool   *pool,
-                          DbConn   *conn,
+                          DbSlot   *slot,
                           DbAccess  access)
 {
   DbConnection *self = g_object_new (DB_TYPE_CONNECTION, NULL);
 
   self->pool = g_object_ref (pool);
   self->access = access;
-  attach (self, conn);
+  attach (self, slot);
 
   return self;
 }
@@ -580,7 +584,7 @@ void
 db_connection_release (DbConnection *self)
 {
   DbConnection *holder;
-  DbConn *conn;
+  DbSlot *slot;
   GList *l;
 
   g_return_if_fail (DB_IS_CONNECTION (self));
@@ -596,9 +600,10 @@ db_connection_release (DbConnection *self)
   while ((l = g_queue_pop_head_link (&self->statements)) != NULL)
     _db_statement_detach (l->data);
 
-  conn = g_steal_pointer (&self->conn);
+  slot = g_steal_pointer (&self->slot);
+  self->conn = NULL;
   self->cancellable = NULL;
-  _db_pool_return_conn (self->pool, conn, self->access);
+  _db_pool_return_conn (self->pool, slot, self->access);
   g_clear_object (&holder);
 }
 
@@ -625,7 +630,7 @@ db_connection_reacquire (DbConnection  *self,
                          GCancellable  *cancellable,
                          GError       **error)
 {
-  DbConn *conn;
+  DbSlot *slot;
 
   g_return_val_if_fail (DB_IS_CONNECTION (self), FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
@@ -638,12 +643,12 @@ db_connection_reacquire (DbConnection  *self,
       return FALSE;
     }
 
-  conn = _db_pool_acquire_conn (self->pool, self->access, cancellable,
+  slot = _db_pool_acquire_conn (self->pool, self->access, cancellable,
                                 "db_connection_reacquire()", error);
-  if (conn == NULL)
+  if (slot == NULL)
     return FALSE;
 
-  attach (self, conn);
+  attach (self, slot);
   return TRUE;
 }
 

@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "db-backend-private.h"
+#include "db-sqlite-private.h"
 #include "db-pool-health-private.h"
 
 G_BEGIN_DECLS
@@ -14,9 +14,11 @@ G_BEGIN_DECLS
 typedef struct
 {
   GList           link;           /* in the idle or leased queue, or a batch; data = self */
-  DbBackendConn  *conn;
+  DbConn         *conn;
+  DbAccess        access;         /* of the lease it is out on */
   gint64          leased_at_us;   /* when it last went out on a lease (monotonic) */
   gboolean        leak_reported;
+  gboolean        truncate_log;   /* the last one of a closed pool: empty the WAL */
   DbLeaseOrigin   origin;
 } DbSlot;
 

@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The asynchronous operations: acquire_async and the statement jobs (run_async,
+ * execute_async, query_async). Each is a GTask whose data starts with a DbWaiter:
+ * the core queues it like any acquire, and once it is served the work runs on one
+ * of the pool's workers; the GTask returns its result on the caller's context. */
+#include <gio/gio.h>
+
+#include "db-connection-private.h"
+#include "db-pool-core-private.h"
+#include "db-pool-private.h"
+
+static void
+waiter_free (gpointer data)
+{
+  DbWaiter *waiter = data;
+
+  _db_pool_core_waiter_clear (waiter);
+  g_free (waiter);
+}
+
+static void
+acquire_open_job (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  DbPool *self = g_task_get_source_object (task);
+  DbWaiter *waiter = g_task_get_task_data (task);
+  GError *error = NULL;
+  DbSlot *slot = _db_pool_core_take_grant (_db_pool_get_core (self), waiter, &error);
+
+  if (slot == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, _db_connection_new_lease (self, slot, waiter->access),
+                           g_object_unref);
+}
+
+static void
+acquire_done (DbPool   *self,
+              DbWaiter *waiter)
+{
+  g_autoptr(GTask) task = _db_pool_core_waiter_take_task (waiter);
+
+  if (waiter->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&waiter->error));
+  else if (waiter->open_slot)
+    _db_pool_push_job (self, acquire_open_job, g_object_ref (task));
+  else
+    /* If the task was cancelled meanwhile, GTask drops this lease, which returns the
+     * connection to the pool: a cancel racing a handoff loses nothing. */
+    g_task_return_pointer (task,
+                           _db_connection_new_lease (self, g_steal_pointer (&waiter->slot),
+                                                     waiter->access),
+                           g_object_unref);
+}
+
+/**
+ * db_pool_acquire_async:
+ * @self: a pool
+ * @access: read or write
+ * @cancellable: (nullable): a cancellable to stop waiting
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Leases a connection without blocking. The same rules as
+ * [method@DbPool.Pool.acquire] apply: FIFO waiting, timeout, cancellation.
+ */
+void
+db_pool_acquire_async (DbPool              *self,
+                       DbAccess             access,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  DbWaiter *waiter;
+
+  g_return_if_fail (DB_IS_POOL (self));
+  g_return_if_fail (access == DB_ACCESS_READ || access == DB_ACCESS_WRITE);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, db_pool_acquire_async);
+  waiter = g_new0 (DbWaiter, 1);
+  g_task_set_task_data (task, waiter, waiter_free);
+  if (_db_pool_detects_leaks (self))
+    _db_lease_origin_capture (&waiter->origin, "db_pool_acquire_async()");
+
+  _db_pool_core_enqueue_async (_db_pool_get_core (self), task, waiter, access, acquire_done);
+}
+
+/**
+ * db_pool_acquire_finish:
+ * @self: a pool
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.Pool.acquire_async].
+ *
+ * Returns: (transfer full): the lease, or %NULL with @error set
+ */
+DbConnection *
+db_pool_acquire_finish (DbPool        *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (DB_IS_POOL (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_acquire_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------------- */
+/* Work on a worker thread: run_async, execute_async, query_async.                 */
+
+typedef enum { OP_RUN, OP_EXECUTE, OP_QUERY } OpKind;
+
+typedef struct
+{
+  DbWaiter          waiter;      /* first: the task data is the waiter */
+  OpKind            kind;
+  char             *sql;
+  GVariant         *params;
+  DbConnectionFunc  func;
+  gpointer          func_data;
+  GDestroyNotify    func_data_destroy;
+  gint64            last_insert_rowid;
+} OpData;
+
+static void
+op_data_free (gpointer data)
+{
+  OpData *op = data;
+
+  _db_pool_core_waiter_clear (&op->waiter);
+  g_free (op->sql);
+  g_clear_pointer (&op->params, g_variant_unref);
+  if (op->func_data_destroy != NULL)
+    op->func_data_destroy (op->func_data);
+  g_free (op);
+}
+
+static void
+op_job (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  OpData *op = g_task_get_task_data (task);
+  DbPool *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(DbConnection) lease = NULL;
+  GError *error = NULL;
+  DbSlot *slot;
+  gulong handler_id = 0;
+
+  slot = _db_pool_core_take_grant (_db_pool_get_core (self), &op->waiter, &error);
+  if (slot == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  lease = _db_connection_new_lease (self, slot, op->waiter.access);
+  if (cancellable != NULL)
+    {
+      _db_connection_set_cancellable (lease, cancellable);
+      handler_id = g_cancellable_connect (cancellable, G_CALLBACK (_db_connection_interrupt),
+                                          lease, NULL);
+    }
+
+  switch (op->kind)
+    {
+    case OP_RUN:
+      {
+        gpointer result = op->func (lease, op->func_data, cancellable, &error);
+
+        g_cancellable_disconnect (cancellable, handler_id);
+        db_connection_release (lease);
+        if (error != NULL)
+          g_task_return_error (task, error);
+        else
+          g_task_return_pointer (task, result, NULL);
+      }
+      break;
+
+    case OP_EXECUTE:
+      {
+        gint64 changes = db_connection_execute (lease, op->sql, op->params, &error);
+
+        op->last_insert_rowid = db_connection_get_last_insert_rowid (lease);
+        g_cancellable_disconnect (cancellable, handler_id);
+        db_connection_release (lease);
+        if (error != NULL)
+          g_task_return_error (task, error);
+        else
+          g_task_return_int (task, changes);
+      }
+      break;
+
+    case OP_QUERY:
+      {
+        DbRows *rows = db_connection_query (lease, op->sql, op->params, &error);
+
+        g_cancellable_disconnect (cancellable, handler_id);
+        db_connection_release (lease);
+        if (error != NULL)
+          g_task_return_error (task, error);
+        else
+          g_task_return_pointer (task, rows, g_object_unref);
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+op_done (DbPool   *self,
+         DbWaiter *waiter)
+{
+  g_autoptr(GTask) task = _db_pool_core_waiter_take_task (waiter);
+
+  if (waiter->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&waiter->error));
+  else
+    _db_pool_push_job (self, op_job, g_object_ref (task));
+}
+
+static void
+start_op (DbPool              *self,
+          OpData              *op,
+          DbAccess             access,
+          gpointer             source_tag,
+          const char          *entry,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  /* Once the work ran, its result is reported even if the cancellable fired late:
+   * a committed write must not be reported as cancelled. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, op, op_data_free);
+  if (_db_pool_detects_leaks (self))
+    _db_lease_origin_capture (&op->waiter.origin, entry);
+
+  _db_pool_core_enqueue_async (_db_pool_get_core (self), task, &op->waiter, access, op_done);
+}
+
+/* A statement that only reads can use a read lease and run beside the writer. */
+static DbAccess
+access_for_sql (const char *sql)
+{
+  const char *p = sql;
+
+  while (g_ascii_isspace (*p))
+    p++;
+  if (g_ascii_strncasecmp (p, "SELECT", 6) == 0 || g_ascii_strncasecmp (p, "VALUES", 6) == 0)
+    return DB_ACCESS_READ;
+  return DB_ACCESS_WRITE;
+}
+
+/**
+ * db_pool_run_async: (skip)
+ * @self: a pool
+ * @access: the lease @func needs
+ * @func: (scope notified) (closure func_data) (destroy func_data_destroy): work to run
+ *   on a pool worker thread with a leased connection
+ * @func_data: data for @func
+ * @func_data_destroy: (nullable): frees @func_data once @func has run
+ * @cancellable: (nullable): a cancellable: stops waiting for a connection, and
+ *   interrupts a statement @func is running
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Runs @func on a worker thread with a lease on a connection, then gives the lease
+ * back (rolling back a transaction @func left open) and delivers @func's result to
+ * @callback. This is the original design's `with_connection` (write) and
+ * `with_read_connection` (read).
+ *
+ * @func runs on another thread, so this is not exposed to bindings (gjs cannot run
+ * JavaScript off its main thread); they use [method@DbPool.Pool.execute_async] and
+ * [method@DbPool.Pool.query_async], and Python's override provides its own
+ * `run_async` on top of [method@DbPool.Pool.acquire].
+ */
+void
+db_pool_run_async (DbPool              *self,
+                   DbAccess             access,
+                   DbConnectionFunc     func,
+                   gpointer             func_data,
+                   GDestroyNotify       func_data_destroy,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  OpData *op;
+
+  g_return_if_fail (DB_IS_POOL (self));
+  g_return_if_fail (access == DB_ACCESS_READ || access == DB_ACCESS_WRITE);
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  op = g_new0 (OpData, 1);
+  op->kind = OP_RUN;
+  op->func = func;
+  op->func_data = func_data;
+  op->func_data_destroy = func_data_destroy;
+  start_op (self, op, access, db_pool_run_async, "db_pool_run_async()",
+            cancellable, callback, user_data);
+}
+
+/**
+ * db_pool_run_finish: (skip)
+ * @self: a pool
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.Pool.run_async].
+ *
+ * Returns: (transfer full) (nullable): what the function returned; %NULL with @error
+ *   set on failure
+ */
+gpointer
+db_pool_run_finish (DbPool        *self,
+                    GAsyncResult  *result,
+                    GError       **error)
+{
+  g_return_val_if_fail (DB_IS_POOL (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_run_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * db_pool_execute_async:
+ * @self: a pool
+ * @sql: one SQL statement
+ * @params: (nullable): parameters, as for [method@DbPool.Connection.execute]; a
+ *   floating reference is consumed
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Runs one statement on a worker thread with a write lease (a read lease if it is a
+ * `SELECT`). No caller code runs on the worker, so this is safe from gjs.
+ */
+void
+db_pool_execute_async (DbPool              *self,
+                       const char          *sql,
+                       GVariant            *params,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  OpData *op;
+
+  g_return_if_fail (DB_IS_POOL (self));
+  g_return_if_fail (sql != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  op = g_new0 (OpData, 1);
+  op->kind = OP_EXECUTE;
+  op->sql = g_strdup (sql);
+  op->params = params ? g_variant_ref_sink (params) : NULL;
+  start_op (self, op, access_for_sql (sql), db_pool_execute_async, "db_pool_execute_async()",
+            cancellable, callback, user_data);
+}
+
+/**
+ * db_pool_execute_finish:
+ * @self: a pool
+ * @result: the result passed to the callback
+ * @last_insert_rowid: (out) (optional): the rowid of the last row inserted
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.Pool.execute_async].
+ *
+ * Returns: the number of rows changed, or -1 with @error set
+ */
+gint64
+db_pool_execute_finish (DbPool        *self,
+                        GAsyncResult  *result,
+                        gint64        *last_insert_rowid,
+                        GError       **error)
+{
+  OpData *op;
+  gint64 changes;
+
+  g_return_val_if_fail (DB_IS_POOL (self), -1);
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_execute_async, -1);
+
+  op = g_task_get_task_data (G_TASK (result));
+  changes = g_task_propagate_int (G_TASK (result), error);
+  if (last_insert_rowid != NULL)
+    *last_insert_rowid = changes >= 0 ? op->last_insert_rowid : 0;
+  return changes;
+}
+
+/**
+ * db_pool_query_async:
+ * @self: a pool
+ * @sql: one SQL statement
+ * @params: (nullable): parameters, as for [method@DbPool.Connection.execute]; a
+ *   floating reference is consumed
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Runs one statement on a worker thread and materializes its rows. A `SELECT` runs
+ * on a read lease, beside the writer; anything else (`INSERT ... RETURNING`) on the
+ * write lease. Safe from gjs.
+ */
+void
+db_pool_query_async (DbPool              *self,
+                     const char          *sql,
+                     GVariant            *params,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  OpData *op;
+
+  g_return_if_fail (DB_IS_POOL (self));
+  g_return_if_fail (sql != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  op = g_new0 (OpData, 1);
+  op->kind = OP_QUERY;
+  op->sql = g_strdup (sql);
+  op->params = params ? g_variant_ref_sink (params) : NULL;
+  start_op (self, op, access_for_sql (sql), db_pool_query_async, "db_pool_query_async()",
+            cancellable, callback, user_data);
+}
+
+/**
+ * db_pool_query_finish:
+ * @self: a pool
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.Pool.query_async].
+ *
+ * Returns: (transfer full): the rows, or %NULL with @error set
+ */
+DbRows *
+db_pool_query_finish (DbPool        *self,
+                      GAsyncResult  *result,
+                      GError       **error)
+{
+  g_return_val_if_fail (DB_IS_POOL (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_query_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

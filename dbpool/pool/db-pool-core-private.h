@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The pool's core: the one lock, and everything it guards. db-pool-core.c is the only
+ * file that takes the lock; the DbPool front end (db-pool.c), the async operations
+ * (db-pool-async.c) and maintenance (db-pool-maintenance.c) call the functions below.
+ *
+ * Guarded by the lock: the idle queue, the leased list, the waiter queue, the counts
+ * of connections in each state, the writer flag, the circuit breaker and the stats.
+ * Nothing slow runs under it (opening, SQL, closing, completing tasks): a locked
+ * section leaves that work in a batch that runs once the lock is dropped. */
+
+#include <gio/gio.h>
+
+#include "db-pool-private.h"
+#include "db-slot-private.h"
+
+G_BEGIN_DECLS
+
+typedef struct _DbWaiter   DbWaiter;
+
+typedef void (*DbWaiterDone) (DbPool   *pool,
+                              DbWaiter *waiter);
+
+/* Someone waiting for a connection. Sync waiters live on the waiting thread's stack
+ * and sleep on @cond; async waiters live in their GTask's data and get @done called
+ * (outside the lock) on whichever thread served them. Whoever takes the waiter off
+ * the queue under the lock decides its outcome; everyone else backs off. Only the
+ * core reads or writes the fields; its users fill @origin before queueing. */
+struct _DbWaiter
+{
+  GList         link;         /* in the waiter queue, then in a batch; data = self */
+  DbPoolCore   *core;         /* borrowed */
+  DbAccess      access;
+  DbLeaseOrigin origin;       /* filled only when leak detection is on */
+  gint64        enqueued_us;
+  gboolean      queued;
+  gboolean      finished;
+
+  /* outcome: exactly one of these */
+  DbSlot       *slot;         /* an open connection */
+  gboolean      open_slot;    /* permission to open a new connection */
+  GError       *error;
+
+  /* sync */
+  GCond         cond;
+  gboolean      sleeping;     /* in g_cond_wait(): only then does a grant signal @cond */
+  gboolean      spinning;     /* watching @granted without the lock (counted in n_spinning) */
+  gboolean      spun;         /* has spun once without being served: sleeps from now on */
+  int           granted;      /* atomic: set when finished, for a spinning waiter */
+  /* async */
+  DbWaiterDone  done;
+  GTask        *task;         /* owns the waiter */
+  gboolean      holds_task;   /* the queue holds a reference on @task */
+  GSource      *timeout_source;
+  GSource      *cancel_source;
+};
+
+/* The settings the core runs by, copied from the configuration at construction. */
+typedef struct
+{
+  guint  min_connections;
+  guint  max_connections;
+  guint  connection_timeout_ms;
+  guint  idle_timeout_ms;
+  guint  max_lifetime_ms;
+  guint  leak_threshold_ms;
+  guint  circuit_breaker_threshold;
+  guint  circuit_breaker_cooldown_ms;
+} DbPoolLimits;
+
+/* One lease held longer than leak-threshold-ms, reported once. */
+typedef struct
+{
+  gint64        held_us;
+  DbAccess      access;
+  DbLeaseOrigin origin;
+} DbLeakReport;
+
+/* @pool is borrowed: it owns the core. @settings are the core's from now on. */
+DbPoolCore *_db_pool_core_new            (DbPool              *pool,
+                                          DbConnSettings      *settings,
+                                          const DbPoolLimits  *limits);
+void        _db_pool_core_free           (DbPoolCore          *core);
+const char *_db_pool_core_get_path       (DbPoolCore          *core);
+
+/* Opens one connection into the idle queue (construction: proves the database is
+ * reachable). From then on the database file must exist: see finish_opening(). */
+gboolean    _db_pool_core_open_idle      (DbPoolCore          *core,
+                                          GError             **error);
+void        _db_pool_core_finish_opening (DbPoolCore          *core);
+
+/* Blocking acquire (db_pool_acquire(), db_connection_reacquire()); @entry names the
+ * public function for leak reports. */
+DbSlot     *_db_pool_core_acquire        (DbPoolCore          *core,
+                                          DbAccess             access,
+                                          GCancellable        *cancellable,
+                                          const char          *entry,
+                                          GError             **error);
+
+/* Async acquire: @waiter lives in @task's data. @done runs once the waiter is
+ * finished (served or failed), outside the lock, on whichever thread finished it; it
+ * must start with _db_pool_core_waiter_take_task() and end in one of: the waiter's
+ * error returned, _db_pool_core_take_grant() on a worker. */
+void        _db_pool_core_enqueue_async  (DbPoolCore          *core,
+                                          GTask               *task,
+                                          DbWaiter            *waiter,
+                                          DbAccess             access,
+                                          DbWaiterDone         done);
+GTask      *_db_pool_core_waiter_take_task (DbWaiter          *waiter);
+/* Frees what a finished async waiter still holds (task data destroy functions). */
+void        _db_pool_core_waiter_clear   (DbWaiter            *waiter);
+/* The connection a finished waiter was granted, opening it if the grant was a slot
+ * (slow: call it on a worker when @waiter->open_slot). */
+DbSlot     *_db_pool_core_take_grant     (DbPoolCore          *core,
+                                          DbWaiter            *waiter,
+                                          GError             **error);
+
+/* A lease gives its connection back. */
+void        _db_pool_core_return         (DbPoolCore          *core,
+                                          DbSlot              *slot,
+                                          DbAccess             access);
+
+/* Maintenance (db-pool-maintenance.c): one pass, decided under the lock, the slow
+ * part run on a worker by run_maintenance(). FALSE if there is nothing to do. */
+typedef struct _DbMaintenance DbMaintenance;
+DbMaintenance *_db_pool_core_plan_maintenance (DbPoolCore     *core,
+                                               gint64          now);
+void        _db_pool_core_run_maintenance  (DbPoolCore        *core,
+                                            DbMaintenance     *work);
+/* DbLeakReports of the leases held past leak-threshold-ms and not reported yet
+ * (they count as reported from now on). */
+GArray     *_db_pool_core_collect_leaks  (DbPoolCore          *core,
+                                          gint64               now);
+
+/* Closing: new and queued acquires fail with CLOSED, idle connections close now,
+ * leased ones when they come back. close() blocks until drained; close_async()
+ * returns @task (TRUE) once drained. */
+void        _db_pool_core_close          (DbPoolCore          *core);
+void        _db_pool_core_close_async    (DbPoolCore          *core,
+                                          GTask               *task);
+gboolean    _db_pool_core_is_closed      (DbPoolCore          *core);
+/* From dispose: no lease or job is left (they keep the pool alive), so connections
+ * close on this thread. */
+void        _db_pool_core_shutdown       (DbPoolCore          *core);
+
+void        _db_pool_core_snapshot       (DbPoolCore          *core,
+                                          DbPoolSnapshot      *out);
+
+G_END_DECLS
