@@ -14,7 +14,7 @@ waiter_free (gpointer data)
 {
   DbWaiter *waiter = data;
 
-  _db_pool_core_waiter_clear (waiter);
+  _db_waiter_clear (waiter);
   g_free (waiter);
 }
 
@@ -38,7 +38,7 @@ static void
 acquire_done (DbPool   *self,
               DbWaiter *waiter)
 {
-  g_autoptr(GTask) task = _db_pool_core_waiter_take_task (waiter);
+  g_autoptr(GTask) task = _db_waiter_take_task (waiter);
 
   if (waiter->error != NULL)
     g_task_return_error (task, g_steal_pointer (&waiter->error));
@@ -132,7 +132,7 @@ op_data_free (gpointer data)
 {
   OpData *op = data;
 
-  _db_pool_core_waiter_clear (&op->waiter);
+  _db_waiter_clear (&op->waiter);
   g_free (op->sql);
   g_clear_pointer (&op->params, g_variant_unref);
   if (op->func_data_destroy != NULL)
@@ -218,7 +218,7 @@ static void
 op_done (DbPool   *self,
          DbWaiter *waiter)
 {
-  g_autoptr(GTask) task = _db_pool_core_waiter_take_task (waiter);
+  g_autoptr(GTask) task = _db_waiter_take_task (waiter);
 
   if (waiter->error != NULL)
     g_task_return_error (task, g_steal_pointer (&waiter->error));

@@ -14,47 +14,9 @@
 
 #include "db-pool-private.h"
 #include "db-slot-private.h"
+#include "db-waiter-private.h"
 
 G_BEGIN_DECLS
-
-typedef struct _DbWaiter   DbWaiter;
-
-typedef void (*DbWaiterDone) (DbPool   *pool,
-                              DbWaiter *waiter);
-
-/* Someone waiting for a connection. Sync waiters live on the waiting thread's stack
- * and sleep on @cond; async waiters live in their GTask's data and get @done called
- * (outside the lock) on whichever thread served them. Whoever takes the waiter off
- * the queue under the lock decides its outcome; everyone else backs off. Only the
- * core reads or writes the fields; its users fill @origin before queueing. */
-struct _DbWaiter
-{
-  GList         link;         /* in the waiter queue, then in a batch; data = self */
-  DbPoolCore   *core;         /* borrowed */
-  DbAccess      access;
-  DbLeaseOrigin origin;       /* filled only when leak detection is on */
-  gint64        enqueued_us;
-  gboolean      queued;
-  gboolean      finished;
-
-  /* outcome: exactly one of these */
-  DbSlot       *slot;         /* an open connection */
-  gboolean      open_slot;    /* permission to open a new connection */
-  GError       *error;
-
-  /* sync */
-  GCond         cond;
-  gboolean      sleeping;     /* in g_cond_wait(): only then does a grant signal @cond */
-  gboolean      spinning;     /* watching @granted without the lock (counted in n_spinning) */
-  gboolean      spun;         /* has spun once without being served: sleeps from now on */
-  int           granted;      /* atomic: set when finished, for a spinning waiter */
-  /* async */
-  DbWaiterDone  done;
-  GTask        *task;         /* owns the waiter */
-  gboolean      holds_task;   /* the queue holds a reference on @task */
-  GSource      *timeout_source;
-  GSource      *cancel_source;
-};
 
 /* The settings the core runs by, copied from the configuration at construction. */
 typedef struct
@@ -100,16 +62,13 @@ DbSlot     *_db_pool_core_acquire        (DbPoolCore          *core,
 
 /* Async acquire: @waiter lives in @task's data. @done runs once the waiter is
  * finished (served or failed), outside the lock, on whichever thread finished it; it
- * must start with _db_pool_core_waiter_take_task() and end in one of: the waiter's
+ * must start with _db_waiter_take_task() and end in one of: the waiter's
  * error returned, _db_pool_core_take_grant() on a worker. */
 void        _db_pool_core_enqueue_async  (DbPoolCore          *core,
                                           GTask               *task,
                                           DbWaiter            *waiter,
                                           DbAccess             access,
                                           DbWaiterDone         done);
-GTask      *_db_pool_core_waiter_take_task (DbWaiter          *waiter);
-/* Frees what a finished async waiter still holds (task data destroy functions). */
-void        _db_pool_core_waiter_clear   (DbWaiter            *waiter);
 /* The connection a finished waiter was granted, opening it if the grant was a slot
  * (slow: call it on a worker when @waiter->open_slot). */
 DbSlot     *_db_pool_core_take_grant     (DbPoolCore          *core,

@@ -66,41 +66,6 @@ struct _DbMaintenance
 };
 
 /* ------------------------------------------------------------------------------- */
-/* The raw connections, through the backend.                                       */
-
-static DbSlot *
-slot_open (DbPoolCore  *self,
-           GError     **error)
-{
-  DbConn *conn = _db_conn_open (&self->settings, error);
-  DbSlot *slot;
-
-  if (conn == NULL)
-    return NULL;
-  slot = g_new0 (DbSlot, 1);
-  slot->link.data = slot;
-  slot->conn = conn;
-  return slot;
-}
-
-static void
-slot_close (DbSlot *slot)
-{
-  slot->conn->checkpoint_on_close = slot->truncate_log;
-  _db_conn_close (slot->conn);
-  g_free (slot);
-}
-
-static gboolean
-slot_is_expired (DbPoolCore *self,
-                 DbSlot     *slot,
-                 gint64      now)
-{
-  return self->limits.max_lifetime_ms > 0 &&
-         now - slot->conn->created_at_us >= (gint64) self->limits.max_lifetime_ms * 1000;
-}
-
-/* ------------------------------------------------------------------------------- */
 /* Counter moves and the invariants they keep. Called with the lock held.          */
 
 static void
@@ -178,12 +143,6 @@ timeout_error (DbPoolCore *self)
                       self->limits.connection_timeout_ms);
 }
 
-static GError *
-cancelled_error (void)
-{
-  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
-}
-
 /* ------------------------------------------------------------------------------- */
 /* Finishing waiters, and the handoff spin.                                        */
 
@@ -235,12 +194,11 @@ finish_waiter_locked (DbPoolCore *self,
 
 /* Handing a connection to a sleeping thread costs a wake-up, which on a virtual
  * machine with an idle vCPU can take longer than a short commit. So the oldest
- * waiter, if it is a blocked thread, spins instead of sleeping (once, for at most
- * SPIN_US) while the connection it waits for is in use: the handoff stays first come,
+ * waiter, if it is a blocked thread, spins instead of sleeping (once, for a short
+ * while) while the connection it waits for is in use: the handoff stays first come,
  * first served but reaches it without a wake-up. It is woken to spin when it becomes
  * the oldest, in parallel with the current holder's work. At most one waiter spins,
  * and never on a single processor. */
-#define SPIN_US 50
 
 static void
 arm_spinner_locked (DbPoolCore *self)
@@ -260,35 +218,6 @@ arm_spinner_locked (DbPoolCore *self)
    * served and gone, and its GCond with its stack. */
   if (head->sleeping)
     g_cond_signal (&head->cond);
-}
-
-static inline void
-cpu_relax (void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause ();
-#elif defined(__aarch64__)
-  __asm__ __volatile__ ("yield");
-#endif
-}
-
-/* Without the lock: until @waiter is finished or SPIN_US have passed. */
-static void
-spin_for_grant (DbWaiter *waiter)
-{
-  gint64 deadline = g_get_monotonic_time () + SPIN_US;
-
-  for (guint i = 1; !g_atomic_int_get (&waiter->granted); i++)
-    {
-      cpu_relax ();
-      if (i % 64 == 0)
-        {
-          if (g_get_monotonic_time () >= deadline)
-            return;
-          /* Let a runnable thread, perhaps the holder, have this processor. */
-          g_thread_yield ();
-        }
-    }
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -458,7 +387,7 @@ close_slots (DbPoolCore *self,
 
   while ((l = g_queue_pop_head_link (to_close)) != NULL)
     {
-      slot_close (l->data);
+      _db_slot_close (l->data);
       n++;
     }
   if (n == 0)
@@ -540,7 +469,7 @@ open_in_slot (DbPoolCore          *self,
               GError             **error)
 {
   g_autoptr(GError) local_error = NULL;
-  DbSlot *slot = slot_open (self, &local_error);
+  DbSlot *slot = _db_slot_open (&self->settings, &local_error);
   DbBatch batch = DB_BATCH_INIT;
   gboolean breaker_changed;
 
@@ -675,7 +604,7 @@ _db_pool_core_return (DbPoolCore *self,
       self->stats.connection_errors++;
       retire_locked (self, slot, &batch.to_close);
     }
-  else if (self->closed || slot_is_expired (self, slot, now))
+  else if (self->closed || _db_slot_is_expired (slot, self->limits.max_lifetime_ms, now))
     retire_locked (self, slot, &batch.to_close);
   else
     {
@@ -741,7 +670,7 @@ sync_waiter_cancelled (GCancellable *cancellable,
 
   g_mutex_lock (&self->lock);
   if (waiter->queued)
-    fail_waiter_locked (self, waiter, &batch, cancelled_error ());
+    fail_waiter_locked (self, waiter, &batch, _db_waiter_cancelled_error ());
   unlock (self);
 }
 
@@ -763,7 +692,7 @@ wait_locked (DbPoolCore *self,
       if (waiter->spinning)
         {
           g_mutex_unlock (&self->lock);
-          spin_for_grant (waiter);
+          _db_waiter_spin_for_grant (waiter);
           /* Served: whoever finished the waiter set everything before @granted and
            * took it off the spinner count; going back to the lock here would queue
            * behind the releaser that is still holding it. */
@@ -855,25 +784,12 @@ waiter_expire (GTask  *task,
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-waiter_timeout_cb (gpointer data)
+static GError *
+waiter_timeout_error (DbWaiter *waiter)
 {
-  GTask *task = data;
-  DbWaiter *waiter = g_task_get_task_data (task);
-
-  return waiter_expire (task, timeout_error (waiter->core));
+  return timeout_error (waiter->core);
 }
 
-static gboolean
-waiter_cancelled_cb (GCancellable *cancellable,
-                     gpointer      data)
-{
-  return waiter_expire (data, cancelled_error ());
-}
-
-/* Timeout and cancellation of a queued async waiter are GSources on the task's
- * context, so their callbacks run where the result goes, and destroying them is safe
- * from whichever thread serves the waiter. */
 void
 _db_pool_core_enqueue_async (DbPoolCore   *self,
                              GTask        *task,
@@ -892,7 +808,7 @@ _db_pool_core_enqueue_async (DbPoolCore   *self,
   if (g_cancellable_is_cancelled (cancellable))
     {
       waiter->core = self;
-      waiter->error = cancelled_error ();
+      waiter->error = _db_waiter_cancelled_error ();
       done (self->pool, waiter);
       return;
     }
@@ -901,70 +817,19 @@ _db_pool_core_enqueue_async (DbPoolCore   *self,
   finished = enqueue_locked (self, waiter, &batch);
   if (!finished)
     {
-      GMainContext *context = g_task_get_context (task);
-
       /* The queue keeps the task (and so the waiter) alive until the waiter is
        * finished; the done function drops this reference. The sources exist before
        * the lock is dropped, so nobody can finish the waiter without seeing them. */
       g_object_ref (task);
       waiter->holds_task = TRUE;
-
-      if (self->limits.connection_timeout_ms > 0)
-        {
-          waiter->timeout_source = g_timeout_source_new (self->limits.connection_timeout_ms);
-          g_source_set_static_name (waiter->timeout_source, "[dbpool] acquire timeout");
-          g_source_set_callback (waiter->timeout_source, waiter_timeout_cb,
-                                 g_object_ref (task), g_object_unref);
-          g_source_attach (waiter->timeout_source, context);
-        }
-      if (cancellable != NULL)
-        {
-          waiter->cancel_source = g_cancellable_source_new (cancellable);
-          g_source_set_static_name (waiter->cancel_source, "[dbpool] acquire cancel");
-          g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (waiter_cancelled_cb),
-                                 g_object_ref (task), g_object_unref);
-          g_source_attach (waiter->cancel_source, context);
-        }
+      _db_waiter_watch (waiter, self->limits.connection_timeout_ms, waiter_timeout_error,
+                        waiter_expire);
     }
   unlock (self);
 
   finish_batch (self, &batch);
   if (finished)
     done (self->pool, waiter);
-}
-
-static void
-waiter_clear_sources (DbWaiter *waiter)
-{
-  if (waiter->timeout_source != NULL)
-    {
-      g_source_destroy (waiter->timeout_source);
-      g_clear_pointer (&waiter->timeout_source, g_source_unref);
-    }
-  if (waiter->cancel_source != NULL)
-    {
-      g_source_destroy (waiter->cancel_source);
-      g_clear_pointer (&waiter->cancel_source, g_source_unref);
-    }
-}
-
-GTask *
-_db_pool_core_waiter_take_task (DbWaiter *waiter)
-{
-  GTask *task = waiter->holds_task ? waiter->task : g_object_ref (waiter->task);
-
-  waiter->holds_task = FALSE;
-  waiter_clear_sources (waiter);
-  return task;
-}
-
-void
-_db_pool_core_waiter_clear (DbWaiter *waiter)
-{
-  waiter_clear_sources (waiter);
-  g_clear_error (&waiter->error);
-  /* Every grant is taken by the done function or a job holding the task. */
-  g_warn_if_fail (waiter->slot == NULL && !waiter->open_slot);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -993,7 +858,7 @@ _db_pool_core_plan_maintenance (DbPoolCore *self,
                                now - slot->conn->last_used_us >= (gint64) limits->idle_timeout_ms * 1000 &&
                                self->n_open > limits->min_connections;
 
-      if (idle_too_long || slot_is_expired (self, slot, now))
+      if (idle_too_long || _db_slot_is_expired (slot, self->limits.max_lifetime_ms, now))
         {
           g_queue_unlink (&self->idle, l);
           retire_locked (self, slot, &work->to_close);

@@ -22,4 +22,12 @@ typedef struct
   DbLeaseOrigin   origin;
 } DbSlot;
 
+/* A new connection through the backend, in a slot of its own. */
+DbSlot   *_db_slot_open       (const DbConnSettings  *settings,
+                               GError               **error);
+void      _db_slot_close      (DbSlot                *slot);
+gboolean  _db_slot_is_expired (DbSlot                *slot,
+                               guint                  max_lifetime_ms,
+                               gint64                 now);
+
 G_END_DECLS
