@@ -7,7 +7,7 @@
  * context; when it dispatches it takes one snapshot and notifies the properties whose
  * value differs from the last snapshot it notified. A kick that finds the source
  * already pending costs one atomic operation and no wakeup. */
-#include "db-pool-private.h"
+#include "db-pool-notify-private.h"
 
 /* At most one dispatch per this many microseconds (one 60 Hz frame): a UI cannot show
  * changes faster, and it bounds the wakeups of the owner thread under load. */
@@ -15,39 +15,17 @@
 
 struct _DbPoolNotifier
 {
-  GSource       source;
-  GWeakRef      pool_ref;
-  int           pending;            /* atomic */
-  gint64        next_allowed_us;    /* atomic (__atomic builtins) */
-  GParamSpec  **pspecs;
-  guint         n_pspecs;
-  DbPoolSnapshot last;               /* owner context only */
-  guint         recheck;            /* owner context only: stat indices to notify again */
+  GSource             source;
+  GWeakRef            pool_ref;
+  int                 pending;          /* atomic */
+  gint64              next_allowed_us;  /* atomic (__atomic builtins) */
+  DbPoolSnapshotFunc  snapshot;
+  const DbPoolStat   *stats;
+  GParamSpec        **pspecs;
+  guint               n_stats;
+  DbPoolSnapshot      last;             /* owner context only */
+  guint64             recheck;          /* owner context only: stat bits to notify again */
 };
-
-guint64
-_db_pool_snapshot_get_field (const DbPoolSnapshot *snapshot,
-                             guint                 index)
-{
-  const DbPoolStats *stats = &snapshot->stats;
-
-  switch (index)
-    {
-    case 0: return stats->total_connections_created;
-    case 1: return stats->total_connections_destroyed;
-    case 2: return stats->current_active_connections;
-    case 3: return stats->current_idle_connections;
-    case 4: return stats->waiting_requests;
-    case 5: return stats->total_requests;
-    case 6: return stats->total_wait_time_us;
-    case 7: return stats->max_wait_time_us;
-    case 8: return stats->connection_errors;
-    case 9: return stats->timeouts;
-    case 10: return snapshot->circuit_state;
-    default:
-      g_assert_not_reached ();
-    }
-}
 
 static gboolean
 notifier_dispatch (GSource     *source,
@@ -57,7 +35,7 @@ notifier_dispatch (GSource     *source,
   DbPoolNotifier *self = (DbPoolNotifier *) source;
   g_autoptr(GObject) pool = NULL;
   DbPoolSnapshot now;
-  guint notified = 0;
+  guint64 notified = 0;
 
   g_source_set_ready_time (source, -1);
   __atomic_store_n (&self->next_allowed_us, g_get_monotonic_time () + NOTIFY_INTERVAL_US,
@@ -70,16 +48,21 @@ notifier_dispatch (GSource     *source,
   if (pool == NULL)
     return G_SOURCE_CONTINUE;
 
-  _db_pool_snapshot (DB_POOL (pool), &now);
+  self->snapshot (DB_POOL (pool), &now);
 
   g_object_freeze_notify (pool);
-  for (guint i = 0; i < self->n_pspecs; i++)
-    if (_db_pool_snapshot_get_field (&now, i) != _db_pool_snapshot_get_field (&self->last, i) ||
-        (self->recheck & (1u << i)) != 0)
-      {
-        g_object_notify_by_pspec (pool, self->pspecs[i]);
-        notified |= 1u << i;
-      }
+  for (guint i = 0; i < self->n_stats; i++)
+    {
+      const DbPoolStat *stat = &self->stats[i];
+      guint64 bit = G_GUINT64_CONSTANT (1) << i;
+
+      if (_db_pool_stat_get (stat, &now) != _db_pool_stat_get (stat, &self->last) ||
+          (self->recheck & bit) != 0)
+        {
+          g_object_notify_by_pspec (pool, self->pspecs[i]);
+          notified |= bit;
+        }
+    }
   self->last = now;
   g_object_thaw_notify (pool);
 
@@ -105,19 +88,28 @@ static GSourceFuncs notifier_funcs = {
 };
 
 DbPoolNotifier *
-_db_pool_notifier_new (DbPool        *pool,
-                       GMainContext  *context,
-                       GParamSpec   **stat_pspecs,
-                       guint          n_stat_pspecs)
+_db_pool_notifier_new (DbPool              *pool,
+                       GMainContext        *context,
+                       DbPoolSnapshotFunc   snapshot,
+                       const DbPoolStat    *stats,
+                       GParamSpec         **pspecs,
+                       guint                n_stats)
 {
-  GSource *source = g_source_new (&notifier_funcs, sizeof (DbPoolNotifier));
-  DbPoolNotifier *self = (DbPoolNotifier *) source;
+  GSource *source;
+  DbPoolNotifier *self;
+
+  g_return_val_if_fail (n_stats <= DB_POOL_MAX_STATS, NULL);
+
+  source = g_source_new (&notifier_funcs, sizeof (DbPoolNotifier));
+  self = (DbPoolNotifier *) source;
 
   g_source_set_static_name (source, "[dbpool] stats notify");
   g_source_set_priority (source, G_PRIORITY_DEFAULT_IDLE);
   g_weak_ref_init (&self->pool_ref, pool);
-  self->pspecs = stat_pspecs;
-  self->n_pspecs = n_stat_pspecs;
+  self->snapshot = snapshot;
+  self->stats = stats;
+  self->pspecs = pspecs;
+  self->n_stats = n_stats;
   g_source_attach (source, context);
 
   return self;

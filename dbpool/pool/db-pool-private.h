@@ -2,6 +2,7 @@
 #pragma once
 
 #include "db-pool.h"
+#include "db-pool-notify-private.h"
 #include "db-pool-stats.h"
 #include "db-slot-private.h"
 
@@ -42,28 +43,9 @@ GSource      *_db_pool_maintenance_start (DbPool        *self,
                                           GMainContext  *context,
                                           guint          interval_ms);
 
-/* Stats notification (db-pool-notify.c): one coalescing source on the owner context. */
-typedef struct _DbPoolNotifier DbPoolNotifier;
-
-DbPoolNotifier *_db_pool_notifier_new     (DbPool          *pool,
-                                           GMainContext    *context,
-                                           GParamSpec     **stat_pspecs,
-                                           guint            n_stat_pspecs);
-void            _db_pool_notifier_kick    (DbPoolNotifier  *notifier);
-void            _db_pool_notifier_free    (DbPoolNotifier  *notifier);
-
-/* Everything a notify:: can announce, taken at one instant under the pool lock. */
-typedef struct
-{
-  DbPoolStats    stats;
-  DbCircuitState circuit_state;
-} DbPoolSnapshot;
-
-/* Reads one value (by index into the notified pspec table: the stats in DbPoolStats
- * order, then circuit-state) out of a snapshot. */
-guint64         _db_pool_snapshot_get_field (const DbPoolSnapshot *snapshot,
-                                             guint                 index);
-void            _db_pool_snapshot           (DbPool               *self,
-                                             DbPoolSnapshot       *out);
+/* Fills a DbPoolSnapshot (db-pool-stats-table-private.h) under the lock; the
+ * notifier and get_property read the stats through it. */
+void          _db_pool_snapshot          (DbPool         *self,
+                                          DbPoolSnapshot *out);
 
 G_END_DECLS

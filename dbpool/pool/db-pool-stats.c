@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <json-glib/json-glib.h>
 
-#include "db-pool-stats.h"
+#include "db-pool-stats-table-private.h"
 
 G_DEFINE_BOXED_TYPE (DbPoolStats, db_pool_stats, db_pool_stats_copy, db_pool_stats_free)
 
@@ -48,13 +48,11 @@ add_uint64 (JsonBuilder *builder,
  * db_pool_stats_to_json:
  * @self: a stats snapshot
  *
- * Writes the snapshot as a compact JSON object for logs and monitoring. The keys are
- * the names of the matching [class@DbPool.Pool] properties: `total-connections-created`,
- * `total-connections-destroyed`, `active-connections`, `idle-connections`,
- * `waiting-requests`, `total-requests`, `total-wait-time-us`, `max-wait-time-us`,
- * `connection-errors` and `timeouts`, plus the derived `average-wait-time-us`
- * (`total-wait-time-us` divided by `total-requests`, 0 when there were none).
- * All values are integers.
+ * Writes the snapshot as a compact JSON object for logs and monitoring. There is one
+ * key per field, in the struct's order, named like the matching [class@DbPool.Pool]
+ * property (`total-connections-created`, `active-connections`, `total-requests`,
+ * ...), then the derived `average-wait-time-us` (`total-wait-time-us` divided by
+ * `total-requests`, 0 when there were none). All values are integers.
  *
  * Returns: (transfer full): a JSON object as a string
  */
@@ -63,21 +61,18 @@ db_pool_stats_to_json (const DbPoolStats *self)
 {
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) root = NULL;
+  DbPoolSnapshot snapshot = { 0 };
 
   g_return_val_if_fail (self != NULL, NULL);
 
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
-  add_uint64 (builder, "total-connections-created", self->total_connections_created);
-  add_uint64 (builder, "total-connections-destroyed", self->total_connections_destroyed);
-  add_uint64 (builder, "active-connections", self->current_active_connections);
-  add_uint64 (builder, "idle-connections", self->current_idle_connections);
-  add_uint64 (builder, "waiting-requests", self->waiting_requests);
-  add_uint64 (builder, "total-requests", self->total_requests);
-  add_uint64 (builder, "total-wait-time-us", self->total_wait_time_us);
-  add_uint64 (builder, "max-wait-time-us", self->max_wait_time_us);
-  add_uint64 (builder, "connection-errors", self->connection_errors);
-  add_uint64 (builder, "timeouts", self->timeouts);
+  /* The keys, their order and the values' source are the stats table's. */
+  snapshot.stats = *self;
+  for (guint i = 0; i < _db_pool_n_stats; i++)
+    if (_db_pool_stats[i].in_stats)
+      add_uint64 (builder, _db_pool_stats[i].name,
+                  _db_pool_stat_get (&_db_pool_stats[i], &snapshot));
   add_uint64 (builder, "average-wait-time-us",
               self->total_wait_time_us / MAX (self->total_requests, 1));
   json_builder_end_object (builder);

@@ -55,18 +55,6 @@ struct _DbPool
 enum {
   PROP_0,
   PROP_CONFIG,
-  /* notified values, in _db_pool_snapshot_get_field() order */
-  PROP_TOTAL_CONNECTIONS_CREATED,
-  PROP_TOTAL_CONNECTIONS_DESTROYED,
-  PROP_ACTIVE_CONNECTIONS,
-  PROP_IDLE_CONNECTIONS,
-  PROP_WAITING_REQUESTS,
-  PROP_TOTAL_REQUESTS,
-  PROP_TOTAL_WAIT_TIME_US,
-  PROP_MAX_WAIT_TIME_US,
-  PROP_CONNECTION_ERRORS,
-  PROP_TIMEOUTS,
-  PROP_CIRCUIT_STATE,
   N_PROPS
 };
 
@@ -77,10 +65,11 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-#define FIRST_STAT_PROP PROP_TOTAL_CONNECTIONS_CREATED
-#define N_STAT_PROPS (N_PROPS - FIRST_STAT_PROP)
+/* The stats (db-pool-stats-table.c) follow the other properties, in table order. */
+#define FIRST_STAT_PROP N_PROPS
 
 static GParamSpec *properties[N_PROPS];
+static GParamSpec **stat_properties;
 
 static void db_pool_initable_iface_init       (GInitableIface      *iface);
 static void db_pool_async_initable_iface_init (GAsyncInitableIface *iface);
@@ -562,8 +551,8 @@ db_pool_constructed (GObject *object)
   self->workers = g_thread_pool_new (job_run, NULL, (int) MIN (MAX (limits.max_connections, 1) + 1, 128),
                                      FALSE, NULL);
 
-  self->notifier = _db_pool_notifier_new (self, self->owner_context,
-                                          &properties[FIRST_STAT_PROP], N_STAT_PROPS);
+  self->notifier = _db_pool_notifier_new (self, self->owner_context, _db_pool_snapshot,
+                                          _db_pool_stats, stat_properties, _db_pool_n_stats);
 
   if (maintenance_interval_ms > 0)
     self->maintenance_source = _db_pool_maintenance_start (self, self->owner_context,
@@ -618,19 +607,12 @@ db_pool_get_property (GObject    *object,
 
   if (prop_id == PROP_CONFIG)
     g_value_set_object (value, self->config);
-  else if (prop_id >= FIRST_STAT_PROP && prop_id < N_PROPS)
+  else if (prop_id >= FIRST_STAT_PROP && prop_id - FIRST_STAT_PROP < _db_pool_n_stats)
     {
       DbPoolSnapshot snapshot;
-      guint64 v;
 
       _db_pool_snapshot (self, &snapshot);
-      v = _db_pool_snapshot_get_field (&snapshot, prop_id - FIRST_STAT_PROP);
-      if (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_UINT)
-        g_value_set_uint (value, (guint) v);
-      else if (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_UINT64)
-        g_value_set_uint64 (value, v);
-      else
-        g_value_set_enum (value, (int) v);
+      _db_pool_stat_get_value (&_db_pool_stats[prop_id - FIRST_STAT_PROP], &snapshot, value);
     }
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -659,20 +641,6 @@ db_pool_set_property (GObject      *object,
     }
 }
 
-static GParamSpec *
-stat_uint64 (const char *name)
-{
-  return g_param_spec_uint64 (name, NULL, NULL, 0, G_MAXUINT64, 0,
-                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-}
-
-static GParamSpec *
-stat_uint (const char *name)
-{
-  return g_param_spec_uint (name, NULL, NULL, 0, G_MAXUINT, 0,
-                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-}
-
 static void
 db_pool_class_init (DbPoolClass *klass)
 {
@@ -692,79 +660,9 @@ db_pool_class_init (DbPoolClass *klass)
   properties[PROP_CONFIG] =
     g_param_spec_object ("config", NULL, NULL, DB_TYPE_POOL_CONFIG,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  /**
-   * DbPool:total-connections-created:
-   *
-   * SQLite connections opened so far.
-   */
-  properties[PROP_TOTAL_CONNECTIONS_CREATED] = stat_uint64 ("total-connections-created");
-  /**
-   * DbPool:total-connections-destroyed:
-   *
-   * Connections closed so far: idle, expired, broken, or at close.
-   */
-  properties[PROP_TOTAL_CONNECTIONS_DESTROYED] = stat_uint64 ("total-connections-destroyed");
-  /**
-   * DbPool:active-connections:
-   *
-   * Connections leased right now.
-   */
-  properties[PROP_ACTIVE_CONNECTIONS] = stat_uint ("active-connections");
-  /**
-   * DbPool:idle-connections:
-   *
-   * Connections open and waiting in the pool.
-   */
-  properties[PROP_IDLE_CONNECTIONS] = stat_uint ("idle-connections");
-  /**
-   * DbPool:waiting-requests:
-   *
-   * Acquires queued for a connection right now.
-   */
-  properties[PROP_WAITING_REQUESTS] = stat_uint ("waiting-requests");
-  /**
-   * DbPool:total-requests:
-   *
-   * Acquires served or failed so far.
-   */
-  properties[PROP_TOTAL_REQUESTS] = stat_uint64 ("total-requests");
-  /**
-   * DbPool:total-wait-time-us:
-   *
-   * Summed time acquires spent waiting for a connection, in microseconds.
-   */
-  properties[PROP_TOTAL_WAIT_TIME_US] = stat_uint64 ("total-wait-time-us");
-  /**
-   * DbPool:max-wait-time-us:
-   *
-   * The longest single wait for a connection, in microseconds.
-   */
-  properties[PROP_MAX_WAIT_TIME_US] = stat_uint64 ("max-wait-time-us");
-  /**
-   * DbPool:connection-errors:
-   *
-   * Failed opens, connections found broken (I/O error, corruption) and statements
-   * that failed because the disk was full (those connections stay in use).
-   */
-  properties[PROP_CONNECTION_ERRORS] = stat_uint64 ("connection-errors");
-  /**
-   * DbPool:timeouts:
-   *
-   * Acquires that failed with %DB_POOL_ERROR_TIMEOUT.
-   */
-  properties[PROP_TIMEOUTS] = stat_uint64 ("timeouts");
-  /**
-   * DbPool:circuit-state:
-   *
-   * The circuit breaker: %DB_CIRCUIT_OPEN while opening connections keeps failing
-   * and acquires that need a new connection fail fast. See
-   * [property@DbPool.PoolConfig:circuit-breaker-threshold].
-   */
-  properties[PROP_CIRCUIT_STATE] =
-    g_param_spec_enum ("circuit-state", NULL, NULL, DB_TYPE_CIRCUIT_STATE, DB_CIRCUIT_CLOSED,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  /* The stats and their doc comments are in db-pool-stats-table.c. */
+  stat_properties = _db_pool_stats_install (object_class, FIRST_STAT_PROP);
 
   /**
    * DbPool::lease-held-too-long:
