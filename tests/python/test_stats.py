@@ -64,6 +64,42 @@ class StatsPropertyTests(TempDirTestCase):
             self.assertEqual(parsed[name], getattr(stats, field), name)
 
 
+class StatsTableTests(unittest.TestCase):
+    """Every DbPoolStats field, as introspection lists it, reaches exactly one JSON key
+    that is also a property of its type: a field the stats table in C forgot, or
+    reads at the wrong offset or width, fails here."""
+
+    DERIVED = 'average-wait-time-us'
+
+    def test_each_field_has_one_json_key_and_property(self):
+        fields = DbPool.PoolStats.__info__.get_fields()
+        pspecs = {p.name: p for p in DbPool.Pool.list_properties()}
+        keys = []
+        for i, field in enumerate(fields):
+            name = field.get_name()
+            tag = field.get_type().get_tag_as_string()
+            # Above 32 bits for the 64-bit fields: a table entry reading them as
+            # guint would drop that.
+            value = 2 ** 40 + i if tag == 'guint64' else 1 + i
+            stats = DbPool.PoolStats()
+            setattr(stats, name, value)
+            parsed = json.loads(stats.to_json())
+            changed = [k for k, v in parsed.items() if v and k != self.DERIVED]
+            self.assertEqual(len(changed), 1, '%s shows in %r' % (name, changed))
+            key = changed[0]
+            self.assertEqual(parsed[key], value, name)
+            self.assertIn(key, pspecs, name)
+            self.assertEqual(pspecs[key].value_type.name,
+                             {'guint32': 'guint', 'guint64': 'guint64'}[tag], name)
+            self.assertEqual(STAT_PROPERTIES.get(key), name)
+            keys.append(key)
+        # One field per key, in the struct's order, then the derived average.
+        parsed = json.loads(DbPool.PoolStats().to_json())
+        self.assertEqual(list(parsed), keys + [self.DERIVED])
+        # And every stat property but circuit-state (not a DbPoolStats field) has one.
+        self.assertEqual(set(pspecs) - {'config', 'circuit-state'}, set(keys))
+
+
 class NotifyTests(TempDirTestCase):
     def test_notify_on_main_thread_while_workload_runs(self):
         pool = self.open_pool(max_connections=4)
