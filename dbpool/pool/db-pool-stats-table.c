@@ -20,9 +20,12 @@
  *
  * Adding a stat takes: the field in DbPoolStats (with its @field line in the struct's
  * doc comment), one STAT() line here with the property's doc comment above it, and
- * the code that counts it. The DbPool property, its value, its notify:: and its JSON
- * key all follow from the line. Keep the DbPoolStats entries in the struct's order:
- * that is the JSON's order (tests/pool/test-pool-stats.c checks both). */
+ * the code that counts it (under the lock, in the core's DbPoolStats, which
+ * _db_pool_core_snapshot() in db-pool-core.c copies whole). The DbPool property, its
+ * value, its notify:: and its JSON key all follow from the line. Keep the entries in
+ * the struct's order: that is the JSON's order. tests/pool/test-pool-stats.c and
+ * tests/python/test_stats.py fail when the table and the struct or the class
+ * disagree. */
 const DbPoolStat _db_pool_stats[] = {
   /**
    * DbPool:total-connections-created:
