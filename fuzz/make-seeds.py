@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Writes the fuzz seed corpora into OUT/<target>/ (run by fuzz/meson.build).
 
-lsp:    every message of ../shared/data/lsp/*.jsonl, plus the same message cut down to
+lsp:    every message of tests/data/lsp/*.jsonl (--lsp-dir), plus the same message cut down to
         its first diagnostics and to its bare params object (small seeds fuzz faster).
 config: pool and history configurations, valid and invalid.
 bind:   serialized GVariants in the input format of fuzz-bind-params.c (needs
         PyGObject; without it the bind target starts from an empty corpus).
 
-Nothing large is committed: everything is generated from the shared LSP data."""
+Nothing large is committed here: everything is generated from the in-tree LSP captures."""
 
 import argparse
 import glob
@@ -31,7 +31,11 @@ def lsp_seeds(lsp_dir, out):
     # Only messages up to this size are kept whole; larger ones are cut down.
     max_whole = 16 * 1024
     n = 0
-    for path in sorted(glob.glob(os.path.join(lsp_dir, '*.jsonl'))):
+    paths = sorted(glob.glob(os.path.join(lsp_dir, '*.jsonl')))
+    # A wrong --lsp-dir must stop the build, not leave the LSP target an empty corpus.
+    if not paths:
+        sys.exit('make-seeds.py: no *.jsonl in --lsp-dir %s' % lsp_dir)
+    for path in paths:
         with open(path, 'rb') as f:
             for line in f:
                 line = line.strip()

@@ -3,7 +3,7 @@
 """dbpool's main demo: an LSP bridge recording diagnostics while it queries them.
 
 Several producers feed the real publishDiagnostics messages captured from pylsp and
-clangd (../shared/data/lsp/*.jsonl) into a DbHistoryStorage at the same time, while a
+clangd (tests/data/lsp/*.jsonl) into a DbHistoryStorage at the same time, while a
 reader keeps querying file histories. The pool's statistics are shown live from its
 notify:: signals, which always arrive on this (the main) thread. At the end it prints
 the per-severity trend and the ten files with the most errors.
@@ -28,7 +28,9 @@ gi.require_version('DbPool', '1.0')
 from gi.repository import DbPool, GLib  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DATA = os.path.normpath(os.path.join(HERE, '..', '..', '..', 'shared', 'data', 'lsp'))
+# The captures that ship in the tree (tests/data/lsp/README.md); the build sets
+# DBPOOL_LSP_DATA_DIR to the same place.
+DEFAULT_DATA = os.path.normpath(os.path.join(HERE, '..', '..', 'tests', 'data', 'lsp'))
 
 STATS = ('active-connections', 'idle-connections', 'waiting-requests', 'total-requests',
          'total-connections-created', 'max-wait-time-us', 'timeouts', 'connection-errors')

@@ -16,10 +16,10 @@ MAIN = threading.main_thread()
 DAY_US = 24 * 3600 * 1000000
 MINUTE_US = 60 * 1000000
 
-# The captures of real language servers (tests/meson.build passes their directory to
-# the C tests; run by hand, they sit next to the source tree as in the repository).
+# The captures of real language servers, in the tree (tests/data/lsp); the build passes
+# the same directory as DBPOOL_LSP_DATA_DIR.
 LSP_DATA_DIR = os.environ.get('DBPOOL_LSP_DATA_DIR') or os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'data', 'lsp'))
+    os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'lsp'))
 
 HISTORY_DEFAULTS = {
     'retention-days': 30,
@@ -782,7 +782,10 @@ def load_lsp_data():
     messages = []
     expected = {}
     totals = collections.Counter()
-    for path in sorted(glob.glob(os.path.join(LSP_DATA_DIR, '*.jsonl'))):
+    paths = sorted(glob.glob(os.path.join(LSP_DATA_DIR, '*.jsonl')))
+    # The captures ship with the tree: none found is a broken tree, not a reason to skip.
+    assert paths, 'no LSP captures (*.jsonl) in %s' % LSP_DATA_DIR
+    for path in paths:
         with open(path, encoding='utf-8') as f:
             for line in f:
                 line = line.rstrip('\n')
@@ -816,8 +819,6 @@ def snapshot_counts(snapshot):
             snapshot.props.information_count, snapshot.props.hint_count)
 
 
-@unittest.skipUnless(glob.glob(os.path.join(LSP_DATA_DIR, '*.jsonl')),
-                     'no LSP captures in %s' % LSP_DATA_DIR)
 class RealDataTests(HistoryTestCase):
     N_PRODUCERS = 4
 
