@@ -3,19 +3,20 @@
 
 #include "db-pool.h"
 #include "db-pool-stats.h"
-#include "db-sqlite-private.h"
+#include "db-slot-private.h"
 
 G_BEGIN_DECLS
 
-/* Called by a lease when it is released: @conn goes back to the pool (or is closed if
- * it can no longer be trusted, has expired, or the pool is closing). */
+/* Called by a lease when it is released: @slot goes back to the pool (or its
+ * connection is closed if it can no longer be trusted, has expired, or the pool is
+ * closing). */
 void          _db_pool_return_conn       (DbPool        *self,
-                                          DbConn        *conn,
+                                          DbSlot        *slot,
                                           DbAccess       access);
 
 /* Blocks for a connection as db_pool_acquire() does; @entry names the public
  * function for leak reports. */
-DbConn       *_db_pool_acquire_conn      (DbPool        *self,
+DbSlot       *_db_pool_acquire_conn      (DbPool        *self,
                                           DbAccess       access,
                                           GCancellable  *cancellable,
                                           const char    *entry,

@@ -57,7 +57,7 @@ struct _DbWaiter
   gboolean      finished;
 
   /* outcome: exactly one of these */
-  DbConn       *conn;         /* an open connection */
+  DbSlot       *slot;         /* an open connection */
   gboolean      open_slot;    /* permission to open a new connection */
   GError       *error;
 
@@ -79,7 +79,7 @@ struct _DbWaiter
 typedef struct
 {
   GQueue   finished;          /* async waiters to complete */
-  GQueue   to_close;          /* DbConn to close */
+  GQueue   to_close;          /* DbSlot to close */
   GSList  *close_tasks;       /* close_async tasks to return */
 } DbBatch;
 
@@ -90,7 +90,8 @@ struct _DbPool
   GObject          parent_instance;
 
   DbPoolConfig    *config;
-  DbConnSettings   settings;
+  const DbBackend *backend;
+  DbBackendSettings settings;
   guint            min_connections;
   guint            max_connections;
   guint            connection_timeout_ms;
@@ -107,9 +108,9 @@ struct _DbPool
   /* Everything below is guarded by @lock. */
   GMutex           lock;
   GCond            drained_cond;
-  GQueue           idle;          /* DbConn, most recently returned first */
+  GQueue           idle;          /* DbSlot, most recently returned first */
   GQueue           waiters;       /* DbWaiter, oldest first */
-  GQueue           leased;        /* DbConn out on a lease */
+  GQueue           leased;        /* DbSlot out on a lease */
   DbBreaker        breaker;
   guint            n_open;        /* idle + leased + opening + borrowed */
   guint            n_leased;
@@ -315,7 +316,7 @@ spin_for_grant (DbWaiter *waiter)
  * dereferenced unless found in this pool's idle queue). */
 static GPrivate last_returned;
 
-static DbConn *
+static DbSlot *
 take_idle_locked (DbPool   *self,
                   DbAccess  access)
 {
@@ -331,11 +332,11 @@ take_idle_locked (DbPool   *self,
    * a request does not change who is served first. */
   for (l = self->idle.head; l != NULL; l = l->next)
     {
-      DbConn *conn = l->data;
+      DbSlot *slot = l->data;
 
-      if (conn->query_only != want_query_only)
+      if (_db_backend_conn_get_read_only (slot->conn) != want_query_only)
         continue;
-      if (conn == mine)
+      if (slot == mine)
         {
           match = l;
           break;
@@ -350,18 +351,18 @@ take_idle_locked (DbPool   *self,
   return match->data;
 }
 
-/* @conn goes out on a lease: counted, and listed for leak detection. */
+/* @slot goes out on a lease: counted, and listed for leak detection. */
 static void
 lease_locked (DbPool              *self,
-              DbConn              *conn,
+              DbSlot              *slot,
               const DbLeaseOrigin *origin)
 {
   self->n_leased++;
-  conn->leased_at_us = g_get_monotonic_time ();
-  conn->leak_reported = FALSE;
+  slot->leased_at_us = g_get_monotonic_time ();
+  slot->leak_reported = FALSE;
   if (origin != NULL)
-    conn->origin = *origin;
-  g_queue_push_tail_link (&self->leased, &conn->link);
+    slot->origin = *origin;
+  g_queue_push_tail_link (&self->leased, &slot->link);
 }
 
 /* Tries to serve @waiter right now: an idle connection, a slot to open one, or (the
@@ -375,8 +376,8 @@ try_grant_locked (DbPool   *self,
 
   if (self->idle.length > 0)
     {
-      waiter->conn = take_idle_locked (self, waiter->access);
-      lease_locked (self, waiter->conn, self->leak_threshold_ms > 0 ? &waiter->origin : NULL);
+      waiter->slot = take_idle_locked (self, waiter->access);
+      lease_locked (self, waiter->slot, self->leak_threshold_ms > 0 ? &waiter->origin : NULL);
     }
   else if (self->n_open < self->max_connections)
     {
@@ -466,18 +467,18 @@ check_drained_locked (DbPool  *self,
   batch->close_tasks = g_slist_concat (batch->close_tasks, g_steal_pointer (&self->close_tasks));
 }
 
-/* Takes @conn out of service; it is closed after the lock is dropped. */
+/* Takes @slot out of service; its connection is closed after the lock is dropped. */
 static void
 retire_locked (DbPool  *self,
-               DbConn  *conn,
+               DbSlot  *slot,
                DbBatch *batch)
 {
   self->n_open--;
   self->n_closing++;
   self->stats.total_connections_destroyed++;
   /* The last connection of a closed pool truncates the WAL on its way out. */
-  conn->checkpoint_on_close = self->closed && self->n_open == 0;
-  g_queue_push_tail_link (&batch->to_close, &conn->link);
+  slot->truncate_log = self->closed && self->n_open == 0;
+  g_queue_push_tail_link (&batch->to_close, &slot->link);
 }
 
 static void finish_batch (DbPool *self, DbBatch *batch);
@@ -486,39 +487,47 @@ static void finish_batch (DbPool *self, DbBatch *batch);
 /* Opening connections.                                                            */
 
 /* The caller holds an open slot (n_open and n_opening were counted for it). */
-static DbConn *
+static DbSlot *
 open_in_slot (DbPool              *self,
               gboolean             lease,
               const DbLeaseOrigin *origin,
               GError             **error)
 {
   g_autoptr(GError) local_error = NULL;
-  DbConn *conn = _db_conn_open (&self->settings, &local_error);
+  DbBackendConn *conn = _db_backend_open (self->backend, &self->settings, &local_error);
+  DbSlot *slot = NULL;
   DbBatch batch = DB_BATCH_INIT;
   gboolean breaker_changed;
 
+  if (conn != NULL)
+    {
+      slot = g_new0 (DbSlot, 1);
+      slot->link.data = slot;
+      slot->conn = conn;
+    }
+
   g_mutex_lock (&self->lock);
   self->n_opening--;
-  if (conn != NULL)
+  if (slot != NULL)
     {
       breaker_changed = _db_breaker_success (&self->breaker);
       self->stats.total_connections_created++;
       if (lease)
         {
-          lease_locked (self, conn, origin);
+          lease_locked (self, slot, origin);
           /* Waiters held back by a trial open may open their own now. */
           if (breaker_changed)
             dispatch_locked (self, &batch);
         }
       else if (!self->closed)
         {
-          g_queue_push_head_link (&self->idle, &conn->link);
+          g_queue_push_head_link (&self->idle, &slot->link);
           dispatch_locked (self, &batch);
         }
       else
         {
           self->n_open++;   /* retire_locked() takes it back off */
-          retire_locked (self, conn, &batch);
+          retire_locked (self, slot, &batch);
         }
     }
   else
@@ -536,26 +545,26 @@ open_in_slot (DbPool              *self,
 
   if (breaker_changed)
     {
-      if (conn != NULL)
+      if (slot != NULL)
         g_message ("dbpool: database “%s” is reachable again", self->settings.path);
       else
         g_message ("dbpool: database “%s” unreachable, failing fast: %s",
                    self->settings.path, local_error->message);
     }
 
-  if (conn == NULL)
+  if (slot == NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
-  return lease ? conn : NULL;
+  return lease ? slot : NULL;
 }
 
 /* A granted waiter whose grant was a slot opens its connection; on failure the
  * writer slot it may hold is given up. */
-static DbConn *
+static DbSlot *
 take_grant (DbPool    *self,
             DbWaiter  *waiter,
             GError   **error)
 {
-  DbConn *conn;
+  DbSlot *slot;
 
   if (waiter->error != NULL)
     {
@@ -563,11 +572,11 @@ take_grant (DbPool    *self,
       return NULL;
     }
   if (!waiter->open_slot)
-    return g_steal_pointer (&waiter->conn);
+    return g_steal_pointer (&waiter->slot);
 
   waiter->open_slot = FALSE;
-  conn = open_in_slot (self, TRUE, self->leak_threshold_ms > 0 ? &waiter->origin : NULL, error);
-  if (conn == NULL && waiter->access == DB_ACCESS_WRITE)
+  slot = open_in_slot (self, TRUE, self->leak_threshold_ms > 0 ? &waiter->origin : NULL, error);
+  if (slot == NULL && waiter->access == DB_ACCESS_WRITE)
     {
       DbBatch batch = DB_BATCH_INIT;
 
@@ -577,7 +586,7 @@ take_grant (DbPool    *self,
       g_mutex_unlock (&self->lock);
       finish_batch (self, &batch);
     }
-  return conn;
+  return slot;
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -593,7 +602,10 @@ close_conns (DbPool *self,
 
   while ((l = g_queue_pop_head_link (to_close)) != NULL)
     {
-      _db_conn_close (l->data);
+      DbSlot *slot = l->data;
+
+      _db_backend_conn_close (slot->conn, slot->truncate_log);
+      g_free (slot);
       n++;
     }
   if (n == 0)
@@ -664,16 +676,16 @@ finish_batch (DbPool  *self,
 
 static gboolean
 is_expired (DbPool *self,
-            DbConn *conn,
+            DbSlot *slot,
             gint64  now)
 {
   return self->max_lifetime_ms > 0 &&
-         now - conn->created_at_us >= (gint64) self->max_lifetime_ms * 1000;
+         now - slot->conn->created_at_us >= (gint64) self->max_lifetime_ms * 1000;
 }
 
 void
 _db_pool_return_conn (DbPool   *self,
-                      DbConn   *conn,
+                      DbSlot   *slot,
                       DbAccess  access)
 {
   DbBatch batch = DB_BATCH_INIT;
@@ -681,29 +693,29 @@ _db_pool_return_conn (DbPool   *self,
   gint64 now;
 
   /* Outside the lock: this may roll back a transaction. */
-  healthy = _db_conn_reset_for_reuse (conn);
+  healthy = _db_backend_conn_reset_for_reuse (slot->conn);
   now = g_get_monotonic_time ();
-  conn->last_used_us = now;
+  slot->conn->last_used_us = now;
 
   g_mutex_lock (&self->lock);
-  self->stats.connection_errors += conn->full_errors;
-  conn->full_errors = 0;
+  self->stats.connection_errors += slot->conn->full_errors;
+  slot->conn->full_errors = 0;
   self->n_leased--;
-  g_queue_unlink (&self->leased, &conn->link);
+  g_queue_unlink (&self->leased, &slot->link);
   if (access == DB_ACCESS_WRITE)
     self->writer_busy = FALSE;
 
   if (!healthy)
     {
       self->stats.connection_errors++;
-      retire_locked (self, conn, &batch);
+      retire_locked (self, slot, &batch);
     }
-  else if (self->closed || is_expired (self, conn, now))
-    retire_locked (self, conn, &batch);
+  else if (self->closed || is_expired (self, slot, now))
+    retire_locked (self, slot, &batch);
   else
     {
-      g_queue_push_head_link (&self->idle, &conn->link);
-      g_private_set (&last_returned, conn);
+      g_queue_push_head_link (&self->idle, &slot->link);
+      g_private_set (&last_returned, slot);
     }
 
   dispatch_locked (self, &batch);
@@ -787,7 +799,7 @@ enqueue_locked (DbPool   *self,
 }
 
 /* The blocking acquire behind db_pool_acquire() and db_connection_reacquire(). */
-DbConn *
+DbSlot *
 _db_pool_acquire_conn (DbPool        *self,
                        DbAccess       access,
                        GCancellable  *cancellable,
@@ -897,17 +909,17 @@ db_pool_acquire (DbPool        *self,
                  GCancellable  *cancellable,
                  GError       **error)
 {
-  DbConn *conn;
+  DbSlot *slot;
 
   g_return_val_if_fail (DB_IS_POOL (self), NULL);
   g_return_val_if_fail (access == DB_ACCESS_READ || access == DB_ACCESS_WRITE, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  conn = _db_pool_acquire_conn (self, access, cancellable, "db_pool_acquire()", error);
-  if (conn == NULL)
+  slot = _db_pool_acquire_conn (self, access, cancellable, "db_pool_acquire()", error);
+  if (slot == NULL)
     return NULL;
-  return _db_connection_new_lease (self, conn, access);
+  return _db_connection_new_lease (self, slot, access);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -1048,7 +1060,7 @@ waiter_free (gpointer data)
   waiter_clear_sources (waiter);
   g_clear_error (&waiter->error);
   /* Every grant is taken by the done function or a job holding the task. */
-  g_warn_if_fail (waiter->conn == NULL && !waiter->open_slot);
+  g_warn_if_fail (waiter->slot == NULL && !waiter->open_slot);
   g_free (waiter);
 }
 
@@ -1058,12 +1070,12 @@ acquire_open_job (gpointer data)
   g_autoptr(GTask) task = data;
   DbWaiter *waiter = g_task_get_task_data (task);
   GError *error = NULL;
-  DbConn *conn = take_grant (waiter->pool, waiter, &error);
+  DbSlot *slot = take_grant (waiter->pool, waiter, &error);
 
-  if (conn == NULL)
+  if (slot == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, _db_connection_new_lease (waiter->pool, conn, waiter->access),
+    g_task_return_pointer (task, _db_connection_new_lease (waiter->pool, slot, waiter->access),
                            g_object_unref);
 }
 
@@ -1081,7 +1093,7 @@ acquire_done (DbPool   *self,
     /* If the task was cancelled meanwhile, GTask drops this lease, which returns the
      * connection to the pool: a cancel racing a handoff loses nothing. */
     g_task_return_pointer (task,
-                           _db_connection_new_lease (self, g_steal_pointer (&waiter->conn),
+                           _db_connection_new_lease (self, g_steal_pointer (&waiter->slot),
                                                      waiter->access),
                            g_object_unref);
 }
@@ -1167,7 +1179,7 @@ op_data_free (gpointer data)
 
   waiter_clear_sources (&op->waiter);
   g_clear_error (&op->waiter.error);
-  g_warn_if_fail (op->waiter.conn == NULL && !op->waiter.open_slot);
+  g_warn_if_fail (op->waiter.slot == NULL && !op->waiter.open_slot);
   g_free (op->sql);
   g_clear_pointer (&op->params, g_variant_unref);
   if (op->func_data_destroy != NULL)
@@ -1185,17 +1197,17 @@ op_job (gpointer data)
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(DbConnection) lease = NULL;
   GError *error = NULL;
-  DbConn *conn;
+  DbSlot *slot;
   gulong handler_id = 0;
 
-  conn = take_grant (self, &op->waiter, &error);
-  if (conn == NULL)
+  slot = take_grant (self, &op->waiter, &error);
+  if (slot == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
 
-  lease = _db_connection_new_lease (self, conn, op->waiter.access);
+  lease = _db_connection_new_lease (self, slot, op->waiter.access);
   if (cancellable != NULL)
     {
       _db_connection_set_cancellable (lease, cancellable);
@@ -1502,7 +1514,7 @@ typedef struct
   DbPool *pool;
   GQueue  to_close;
   guint   to_open;
-  DbConn *to_checkpoint;
+  DbSlot *to_checkpoint;
 } MaintenanceWork;
 
 static void
@@ -1524,25 +1536,25 @@ maintenance_job (gpointer data)
 
   if (work->to_checkpoint != NULL)
     {
-      DbConn *conn = work->to_checkpoint;
+      DbSlot *slot = work->to_checkpoint;
       DbBatch batch = DB_BATCH_INIT;
       gboolean healthy;
 
       /* PASSIVE never waits for readers or the writer; it copies what it can. */
-      _db_conn_checkpoint (conn, SQLITE_CHECKPOINT_PASSIVE);
-      healthy = conn->last_fatal_rc == 0;
+      _db_backend_conn_checkpoint (slot->conn, DB_CHECKPOINT_PASSIVE);
+      healthy = !slot->conn->broken;
 
       g_mutex_lock (&self->lock);
       self->n_borrowed--;
       if (!healthy)
         {
           self->stats.connection_errors++;
-          retire_locked (self, conn, &batch);
+          retire_locked (self, slot, &batch);
         }
       else if (self->closed)
-        retire_locked (self, conn, &batch);
+        retire_locked (self, slot, &batch);
       else
-        g_queue_push_tail_link (&self->idle, &conn->link);
+        g_queue_push_tail_link (&self->idle, &slot->link);
       dispatch_locked (self, &batch);
       g_mutex_unlock (&self->lock);
       finish_batch (self, &batch);
@@ -1574,14 +1586,14 @@ report_leaks (DbPool *self,
   g_mutex_lock (&self->lock);
   for (GList *l = self->leased.head; l != NULL; l = l->next)
     {
-      DbConn *conn = l->data;
+      DbSlot *slot = l->data;
 
-      if (!conn->leak_reported &&
-          now - conn->leased_at_us >= (gint64) self->leak_threshold_ms * 1000)
+      if (!slot->leak_reported &&
+          now - slot->leased_at_us >= (gint64) self->leak_threshold_ms * 1000)
         {
-          LeakReport report = { now - conn->leased_at_us, conn->query_only == 1 ? DB_ACCESS_READ : DB_ACCESS_WRITE, conn->origin };
+          LeakReport report = { now - slot->leased_at_us, _db_backend_conn_get_read_only (slot->conn) == 1 ? DB_ACCESS_READ : DB_ACCESS_WRITE, slot->origin };
 
-          conn->leak_reported = TRUE;
+          slot->leak_reported = TRUE;
           g_array_append_val (reports, report);
         }
     }
@@ -1619,13 +1631,13 @@ maintain (DbPool *self)
 
   for (l = self->idle.tail; l != NULL;)
     {
-      DbConn *conn = l->data;
+      DbSlot *slot = l->data;
       GList *prev = l->prev;
       gboolean idle_too_long = self->idle_timeout_ms > 0 &&
-                               now - conn->last_used_us >= (gint64) self->idle_timeout_ms * 1000 &&
+                               now - slot->conn->last_used_us >= (gint64) self->idle_timeout_ms * 1000 &&
                                self->n_open > self->min_connections;
 
-      if (idle_too_long || is_expired (self, conn, now))
+      if (idle_too_long || is_expired (self, slot, now))
         {
           g_queue_unlink (&self->idle, l);
           self->n_open--;
@@ -2054,14 +2066,13 @@ db_pool_constructed (GObject *object)
 
   G_OBJECT_CLASS (db_pool_parent_class)->constructed (object);
 
-  _db_sqlite_global_init ();
-
   self->owner_context = g_main_context_ref_thread_default ();
 
   if (self->config != NULL)
     {
       DbPoolConfig *c = self->config;
 
+      self->backend = _db_backend_for_path (db_pool_config_get_path (c));
       self->settings.path = g_strdup (db_pool_config_get_path (c));
       self->settings.busy_timeout_ms = db_pool_config_get_busy_timeout_ms (c);
       self->settings.enable_wal = db_pool_config_get_enable_wal (c);
@@ -2133,7 +2144,7 @@ db_pool_finalize (GObject *object)
   DbPool *self = DB_POOL (object);
 
   g_clear_object (&self->config);
-  _db_conn_settings_clear (&self->settings);
+  _db_backend_settings_clear (&self->settings);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
   _db_breaker_clear (&self->breaker);
   g_mutex_clear (&self->lock);

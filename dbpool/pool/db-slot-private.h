@@ -18,6 +18,7 @@ typedef struct
   gint64          leased_at_us;   /* when it last went out on a lease (monotonic) */
   gboolean        leak_reported;
   DbLeaseOrigin   origin;
+  gboolean        truncate_log;   /* when retired: the last connection of a closed pool */
 } DbSlot;
 
 G_END_DECLS
