@@ -37,32 +37,32 @@ DbDiagnosticSnapshot *_db_diagnostic_snapshot_new_stored  (gint64               
  * a write lease for migrate, write and cleanup, a read lease for the rest. */
 #define DB_HISTORY_SCHEMA_VERSION 2
 
-gboolean              _db_history_migrate                (DbConnection      *conn,
+gboolean              _db_history_migrate                (DbConnection      *lease,
                                                           GError           **error);
 /* One write transaction; returns the new snapshot id, or 0 with @error set. */
-gint64                _db_history_write_snapshot         (DbConnection      *conn,
+gint64                _db_history_write_snapshot         (DbConnection      *lease,
                                                           DbSnapshotRecord  *record,
                                                           GError           **error);
 /* Summaries, newest first; @limit 0 for all. */
-GListModel           *_db_history_query_file_history     (DbConnection      *conn,
+GListModel           *_db_history_query_file_history     (DbConnection      *lease,
                                                           const char        *file_uri,
                                                           guint              limit,
                                                           GError           **error);
 /* The newest snapshot of @file_uri or, when @file_uri is NULL, snapshot @id, with its
  * diagnostics; NULL without error when there is none. */
-DbDiagnosticSnapshot *_db_history_query_snapshot         (DbConnection      *conn,
+DbDiagnosticSnapshot *_db_history_query_snapshot         (DbConnection      *lease,
                                                           const char        *file_uri,
                                                           gint64             id,
                                                           GError           **error);
 /* Summaries of each file's newest snapshot, by URI. */
-GListModel           *_db_history_query_latest_per_file  (DbConnection      *conn,
+GListModel           *_db_history_query_latest_per_file  (DbConnection      *lease,
                                                           GError           **error);
-GVariant             *_db_history_query_trend            (DbConnection      *conn,
+GVariant             *_db_history_query_trend            (DbConnection      *lease,
                                                           const char        *file_uri,
                                                           gint64             since_us,
                                                           gint64             bucket_us,
                                                           GError           **error);
-gboolean              _db_history_cleanup                (DbConnection      *conn,
+gboolean              _db_history_cleanup                (DbConnection      *lease,
                                                           guint              retention_days,
                                                           guint              max_snapshots_per_file,
                                                           guint             *removed,

@@ -66,11 +66,11 @@ static const char * const migrations[] = {
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == DB_HISTORY_SCHEMA_VERSION);
 
 static gboolean
-read_user_version (DbConnection  *conn,
+read_user_version (DbConnection  *lease,
                    gint64        *version,
                    GError       **error)
 {
-  g_autoptr(DbRows) rows = db_connection_query (conn, "PRAGMA user_version", NULL, error);
+  g_autoptr(DbRows) rows = db_connection_query (lease, "PRAGMA user_version", NULL, error);
 
   if (rows == NULL)
     return FALSE;
@@ -79,24 +79,24 @@ read_user_version (DbConnection  *conn,
 }
 
 gboolean
-_db_history_migrate (DbConnection  *conn,
+_db_history_migrate (DbConnection  *lease,
                      GError       **error)
 {
   gint64 version;
 
-  g_assert (db_connection_get_access (conn) == DB_ACCESS_WRITE);
+  g_assert (db_connection_get_access (lease) == DB_ACCESS_WRITE);
 
   /* The common case, an up-to-date database, takes no write lock. */
-  if (!read_user_version (conn, &version, error))
+  if (!read_user_version (lease, &version, error))
     return FALSE;
   if (version == DB_HISTORY_SCHEMA_VERSION)
     return TRUE;
 
-  if (!db_connection_begin (conn, error))
+  if (!db_connection_begin (lease, error))
     return FALSE;
 
   /* Again under the write lock: another process may have migrated meanwhile. */
-  if (!read_user_version (conn, &version, error))
+  if (!read_user_version (lease, &version, error))
     goto fail;
 
   if (version < 0 || version > DB_HISTORY_SCHEMA_VERSION)
@@ -110,111 +110,98 @@ _db_history_migrate (DbConnection  *conn,
     }
 
   for (; version < DB_HISTORY_SCHEMA_VERSION; version++)
-    if (!db_connection_execute_script (conn, migrations[version], error))
+    if (!db_connection_execute_script (lease, migrations[version], error))
       {
         g_prefix_error (error, "Could not upgrade the history database to schema version %d: ",
                         (int) version + 1);
         goto fail;
       }
 
-  return db_connection_commit (conn, error);
+  return db_connection_commit (lease, error);
 
 fail:
-  db_connection_rollback (conn, NULL);
+  db_connection_rollback (lease, NULL);
   return FALSE;
 }
 
 /* Writes */
 
 static gint64
-lookup_or_insert_file (DbConnection  *conn,
+lookup_or_insert_file (DbConnection  *lease,
                        const char    *uri,
                        GError       **error)
 {
   g_autoptr(DbRows) rows = NULL;
 
-  rows = db_connection_query (conn, "SELECT id FROM files WHERE uri = ?",
+  rows = db_connection_query (lease, "SELECT id FROM files WHERE uri = ?",
                               g_variant_new ("(s)", uri), error);
   if (rows == NULL)
     return 0;
   if (db_rows_get_n_rows (rows) > 0)
     return db_rows_get_int64 (rows, 0, 0);
 
-  if (db_connection_execute (conn, "INSERT INTO files (uri) VALUES (?)",
+  if (db_connection_execute (lease, "INSERT INTO files (uri) VALUES (?)",
                              g_variant_new ("(s)", uri), error) < 0)
     return 0;
-  return db_connection_get_last_insert_rowid (conn);
+  return db_connection_get_last_insert_rowid (lease);
 }
 
+/* One statement from the lease's cache for every diagnostic, each value bound with
+ * its type: no GVariant per value, no tuple serialized and taken apart again. */
+#define INSERT_DIAGNOSTIC_SQL \
+  "INSERT INTO diagnostics (snapshot_id, severity, message, source, code, start_line," \
+  " start_character, end_line, end_character) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
 static gboolean
-insert_diagnostics (DbConnection      *conn,
+insert_diagnostics (DbConnection      *lease,
                     gint64             snapshot_id,
                     DbSnapshotRecord  *record,
                     GError           **error)
 {
-  /* One prepared statement per snapshot on the lease's handle, values bound
-   * directly: nine GVariants per diagnostic, a tuple serialized and taken apart again,
-   * cost 53 000 instructions per diagnostic; this costs 13 500 (dbpool-bench). */
-  sqlite3 *db = db_connection_get_handle (conn);
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, "INSERT INTO diagnostics (snapshot_id, severity, message,"
-                                   " source, code, start_line, start_character, end_line,"
-                                   " end_character) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               -1, &stmt, NULL);
+  g_autoptr(DbStatement) stmt = NULL;
 
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_SQL, "%s", sqlite3_errmsg (db));
-      return FALSE;
-    }
+  if (record->diagnostics->len == 0)
+    return TRUE;
+
+  stmt = db_connection_prepare (lease, INSERT_DIAGNOSTIC_SQL, error);
+  if (stmt == NULL)
+    return FALSE;
+
   for (guint i = 0; i < record->diagnostics->len; i++)
     {
       const DbDiagnosticRecord *d = &g_array_index (record->diagnostics, DbDiagnosticRecord, i);
 
-      sqlite3_bind_int64 (stmt, 1, snapshot_id);
-      sqlite3_bind_int64 (stmt, 2, d->severity);
-      sqlite3_bind_text (stmt, 3, d->message, -1, SQLITE_STATIC);
-      if (d->source != NULL)
-        sqlite3_bind_text (stmt, 4, d->source, -1, SQLITE_STATIC);
-      else
-        sqlite3_bind_null (stmt, 4);
-      if (d->code != NULL)
-        sqlite3_bind_text (stmt, 5, d->code, -1, SQLITE_STATIC);
-      else
-        sqlite3_bind_null (stmt, 5);
-      sqlite3_bind_int64 (stmt, 6, d->start_line);
-      sqlite3_bind_int64 (stmt, 7, d->start_character);
-      sqlite3_bind_int64 (stmt, 8, d->end_line);
-      sqlite3_bind_int64 (stmt, 9, d->end_character);
-      rc = sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_SQL, "%s", sqlite3_errmsg (db));
-          sqlite3_finalize (stmt);
-          return FALSE;
-        }
+      if (!db_statement_bind_int64 (stmt, 1, snapshot_id, error) ||
+          !db_statement_bind_int64 (stmt, 2, d->severity, error) ||
+          !db_statement_bind_text (stmt, 3, d->message, error) ||
+          !db_statement_bind_text (stmt, 4, d->source, error) ||
+          !db_statement_bind_text (stmt, 5, d->code, error) ||
+          !db_statement_bind_int64 (stmt, 6, d->start_line, error) ||
+          !db_statement_bind_int64 (stmt, 7, d->start_character, error) ||
+          !db_statement_bind_int64 (stmt, 8, d->end_line, error) ||
+          !db_statement_bind_int64 (stmt, 9, d->end_character, error) ||
+          db_statement_execute (stmt, error) < 0)
+        return FALSE;
     }
-  sqlite3_finalize (stmt);
   return TRUE;
 }
 
 gint64
-_db_history_write_snapshot (DbConnection      *conn,
+_db_history_write_snapshot (DbConnection      *lease,
                             DbSnapshotRecord  *record,
                             GError           **error)
 {
   gint64 file_id;
   gint64 snapshot_id;
 
-  if (!db_connection_begin (conn, error))
+  if (!db_connection_begin (lease, error))
     return 0;
 
-  file_id = lookup_or_insert_file (conn, record->file_uri, error);
+  file_id = lookup_or_insert_file (lease, record->file_uri, error);
   if (file_id == 0)
     goto fail;
 
-  if (db_connection_execute (conn,
+  if (db_connection_execute (lease,
                              "INSERT INTO snapshots (file_id, timestamp_us, version, error_count,"
                              " warning_count, information_count, hint_count)"
                              " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -228,18 +215,18 @@ _db_history_write_snapshot (DbConnection      *conn,
                                             (gint64) record->counts[3]),
                              error) < 0)
     goto fail;
-  snapshot_id = db_connection_get_last_insert_rowid (conn);
+  snapshot_id = db_connection_get_last_insert_rowid (lease);
 
-  if (!insert_diagnostics (conn, snapshot_id, record, error))
+  if (!insert_diagnostics (lease, snapshot_id, record, error))
     goto fail;
 
-  if (!db_connection_commit (conn, error))
+  if (!db_connection_commit (lease, error))
     goto fail;
 
   return snapshot_id;
 
 fail:
-  db_connection_rollback (conn, NULL);
+  db_connection_rollback (lease, NULL);
   return 0;
 }
 
@@ -264,7 +251,7 @@ counts_from_rows (DbRows *rows,
 }
 
 GListModel *
-_db_history_query_file_history (DbConnection  *conn,
+_db_history_query_file_history (DbConnection  *lease,
                                 const char    *file_uri,
                                 guint          limit,
                                 GError       **error)
@@ -273,7 +260,7 @@ _db_history_query_file_history (DbConnection  *conn,
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   GListStore *store;
 
-  rows = db_connection_query (conn,
+  rows = db_connection_query (lease,
                               "SELECT s.id, s.timestamp_us, s.version, s.error_count,"
                               " s.warning_count, s.information_count, s.hint_count"
                               " FROM files AS f JOIN snapshots AS s ON s.file_id = f.id"
@@ -351,7 +338,7 @@ snapshot_from_rows (DbRows *rows)
 /* One statement, so the snapshot and its diagnostics come from one consistent read
  * even while cleanup runs. */
 DbDiagnosticSnapshot *
-_db_history_query_snapshot (DbConnection  *conn,
+_db_history_query_snapshot (DbConnection  *lease,
                             const char    *file_uri,
                             gint64         id,
                             GError       **error)
@@ -359,7 +346,7 @@ _db_history_query_snapshot (DbConnection  *conn,
   g_autoptr(DbRows) rows = NULL;
 
   if (file_uri != NULL)
-    rows = db_connection_query (conn,
+    rows = db_connection_query (lease,
                                 "SELECT " FULL_SNAPSHOT_COLUMNS
                                 " FROM (SELECT s.id, f.uri, s.timestamp_us, s.version"
                                 "       FROM files AS f JOIN snapshots AS s ON s.file_id = f.id"
@@ -369,7 +356,7 @@ _db_history_query_snapshot (DbConnection  *conn,
                                 " ORDER BY d.id",
                                 g_variant_new ("(s)", file_uri), error);
   else
-    rows = db_connection_query (conn,
+    rows = db_connection_query (lease,
                                 "SELECT " FULL_SNAPSHOT_COLUMNS
                                 " FROM (SELECT s.id, f.uri, s.timestamp_us, s.version"
                                 "       FROM snapshots AS s JOIN files AS f ON f.id = s.file_id"
@@ -384,14 +371,14 @@ _db_history_query_snapshot (DbConnection  *conn,
 }
 
 GListModel *
-_db_history_query_latest_per_file (DbConnection  *conn,
+_db_history_query_latest_per_file (DbConnection  *lease,
                                    GError       **error)
 {
   g_autoptr(DbRows) rows = NULL;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   GListStore *store;
 
-  rows = db_connection_query (conn,
+  rows = db_connection_query (lease,
                               "SELECT s.id, f.uri, s.timestamp_us, s.version, s.error_count,"
                               " s.warning_count, s.information_count, s.hint_count"
                               " FROM files AS f JOIN snapshots AS s"
@@ -472,7 +459,7 @@ trend_emit (GVariantBuilder *builder,
  * the bucket's end, including snapshots from before @since_us. One pass over the
  * snapshots in time order (their counts are on the row), in one read transaction. */
 GVariant *
-_db_history_query_trend (DbConnection  *conn,
+_db_history_query_trend (DbConnection  *lease,
                          const char    *file_uri,
                          gint64         since_us,
                          gint64         bucket_us,
@@ -489,12 +476,12 @@ _db_history_query_trend (DbConnection  *conn,
 
   g_assert (bucket_us > 0);
 
-  if (!db_connection_begin (conn, error))
+  if (!db_connection_begin (lease, error))
     return NULL;
 
   params = file_uri != NULL ? g_variant_new ("(xs)", since_us, file_uri)
                             : g_variant_new ("(x)", since_us);
-  before = db_connection_query (conn,
+  before = db_connection_query (lease,
                                 file_uri != NULL
                                 ? "SELECT s.file_id, s.error_count, s.warning_count,"
                                   " s.information_count, s.hint_count"
@@ -515,7 +502,7 @@ _db_history_query_trend (DbConnection  *conn,
 
   params = file_uri != NULL ? g_variant_new ("(xs)", since_us, file_uri)
                             : g_variant_new ("(x)", since_us);
-  rows = db_connection_query (conn,
+  rows = db_connection_query (lease,
                               file_uri != NULL
                               ? "SELECT s.file_id, s.timestamp_us, s.error_count, s.warning_count,"
                                 " s.information_count, s.hint_count"
@@ -531,7 +518,7 @@ _db_history_query_trend (DbConnection  *conn,
   if (rows == NULL)
     goto fail;
 
-  if (!db_connection_commit (conn, error))
+  if (!db_connection_commit (lease, error))
     goto fail;
 
   for (guint r = 0; r < db_rows_get_n_rows (before); r++)
@@ -555,14 +542,14 @@ _db_history_query_trend (DbConnection  *conn,
   return g_variant_ref_sink (g_variant_builder_end (&builder));
 
 fail:
-  db_connection_rollback (conn, NULL);
+  db_connection_rollback (lease, NULL);
   return NULL;
 }
 
 /* Cleanup */
 
 static gint64
-delete_snapshots (DbConnection  *conn,
+delete_snapshots (DbConnection  *lease,
                   const char    *diagnostics_sql,
                   const char    *snapshots_sql,
                   gint64         param,
@@ -570,13 +557,13 @@ delete_snapshots (DbConnection  *conn,
 {
   /* Diagnostics first and explicitly: correct whether or not the connection enforces
    * the foreign key's ON DELETE CASCADE. */
-  if (db_connection_execute (conn, diagnostics_sql, g_variant_new ("(x)", param), error) < 0)
+  if (db_connection_execute (lease, diagnostics_sql, g_variant_new ("(x)", param), error) < 0)
     return -1;
-  return db_connection_execute (conn, snapshots_sql, g_variant_new ("(x)", param), error);
+  return db_connection_execute (lease, snapshots_sql, g_variant_new ("(x)", param), error);
 }
 
 gboolean
-_db_history_cleanup (DbConnection  *conn,
+_db_history_cleanup (DbConnection  *lease,
                      guint          retention_days,
                      guint          max_snapshots_per_file,
                      guint         *removed,
@@ -585,14 +572,14 @@ _db_history_cleanup (DbConnection  *conn,
   gint64 total = 0;
   gint64 n;
 
-  if (!db_connection_begin (conn, error))
+  if (!db_connection_begin (lease, error))
     return FALSE;
 
   if (retention_days > 0)
     {
       gint64 cutoff = g_get_real_time () - (gint64) retention_days * 24 * 3600 * G_USEC_PER_SEC;
 
-      n = delete_snapshots (conn,
+      n = delete_snapshots (lease,
                             "DELETE FROM diagnostics WHERE snapshot_id IN"
                             " (SELECT id FROM snapshots WHERE timestamp_us < ?)",
                             "DELETE FROM snapshots WHERE timestamp_us < ?",
@@ -608,7 +595,7 @@ _db_history_cleanup (DbConnection  *conn,
   "SELECT id FROM (SELECT id, row_number () OVER" \
   " (PARTITION BY file_id ORDER BY timestamp_us DESC, id DESC) AS n FROM snapshots)" \
   " WHERE n > ?"
-      n = delete_snapshots (conn,
+      n = delete_snapshots (lease,
                             "DELETE FROM diagnostics WHERE snapshot_id IN (" BEYOND_LIMIT ")",
                             "DELETE FROM snapshots WHERE id IN (" BEYOND_LIMIT ")",
                             max_snapshots_per_file, error);
@@ -619,19 +606,19 @@ _db_history_cleanup (DbConnection  *conn,
     }
 
   if (total > 0 &&
-      db_connection_execute (conn,
+      db_connection_execute (lease,
                              "DELETE FROM files WHERE NOT EXISTS"
                              " (SELECT 1 FROM snapshots WHERE file_id = files.id)",
                              NULL, error) < 0)
     goto fail;
 
-  if (!db_connection_commit (conn, error))
+  if (!db_connection_commit (lease, error))
     goto fail;
 
   *removed = (guint) MIN (total, G_MAXUINT);
   return TRUE;
 
 fail:
-  db_connection_rollback (conn, NULL);
+  db_connection_rollback (lease, NULL);
   return FALSE;
 }

@@ -100,8 +100,9 @@ next_queued (DbHistoryWriter *self)
   return task;
 }
 
-static void
-write_one (DbConnection *conn,
+/* FALSE if writing failed. */
+static gboolean
+write_one (DbConnection *lease,
            GTask        *task)
 {
   DbRecordData *rd = g_task_get_task_data (task);
@@ -109,16 +110,20 @@ write_one (DbConnection *conn,
   gint64 id;
 
   if (g_task_return_error_if_cancelled (task))
-    return;
+    return TRUE;
 
-  id = _db_history_write_snapshot (conn, rd->record, &error);
+  id = _db_history_write_snapshot (lease, rd->record, &error);
   if (id == 0)
-    g_task_return_error (task, error);
+    {
+      g_task_return_error (task, error);
+      return FALSE;
+    }
   else
     {
       gint64 *result = g_memdup2 (&id, sizeof id);
 
       g_task_return_pointer (task, result, g_free);
+      return TRUE;
     }
 }
 
@@ -132,15 +137,14 @@ drain_thread (gpointer data,
   DbHistoryWriter *self = user_data;
   gboolean active = TRUE;
 
-
   while (active)
     {
-      g_autoptr(DbConnection) conn = NULL;
+      g_autoptr(DbConnection) lease = NULL;
       g_autoptr(GError) error = NULL;
       gint64 slice_end;
 
-      conn = db_pool_acquire (self->pool, DB_ACCESS_WRITE, NULL, &error);
-      if (conn == NULL)
+      lease = db_pool_acquire (self->pool, DB_ACCESS_WRITE, NULL, &error);
+      if (lease == NULL)
         {
           fail_queued (self, error);
           break;
@@ -152,18 +156,23 @@ drain_thread (gpointer data,
            written++)
         {
           GTask *task = next_queued (self);
+          gboolean ok;
 
           if (task == NULL)
             {
               active = FALSE;
               break;
             }
-          write_one (conn, task);
+          ok = write_one (lease, task);
           g_object_unref (task);
+          /* A failed write may have left the connection in doubt (an I/O error): it
+           * goes back now, so that the pool retires it before the next record. */
+          if (!ok)
+            break;
         }
       /* At the end of a slice the lease goes back, and the next acquire queues
        * behind the other writers. */
-      db_connection_release (conn);
+      db_connection_release (lease);
     }
 
   /* Possibly the last reference: nothing of @self may be touched after this. */

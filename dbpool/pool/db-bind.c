@@ -2,25 +2,35 @@
 #include <string.h>
 
 #include "db-bind-private.h"
-#include "db-error-private.h"
 #include "db-types.h"
+
+gboolean
+_db_bind_out_of_range (DbBackendStmt  *stmt,
+                       guint           index,
+                       GError        **error)
+{
+  g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+               "Parameter %u is out of range: “%s” has %d parameter(s), numbered from 1",
+               index, _db_backend_stmt_get_sql (stmt), stmt->n_params);
+  return FALSE;
+}
 
 /* How the user will recognise a parameter in an error: by the name they wrote in
  * the SQL, or by 1-based position for `?`. */
 static char *
-describe_param (sqlite3_stmt *stmt,
-                int           index)
+describe_param (DbBackendStmt *stmt,
+                guint          index)
 {
-  const char *name = sqlite3_bind_parameter_name (stmt, index);
+  const char *name = _db_backend_stmt_param_name (stmt, (int) index);
 
   if (name != NULL && name[0] != '?')
     return g_strdup_printf ("parameter “%s”", name);
-  return g_strdup_printf ("parameter %d", index);
+  return g_strdup_printf ("parameter %u", index);
 }
 
 static gboolean
-unsupported_type (sqlite3_stmt  *stmt,
-                  int            index,
+unsupported_type (DbBackendStmt *stmt,
+                  guint          index,
                   GVariant      *value,
                   const char    *why,
                   GError       **error)
@@ -33,37 +43,29 @@ unsupported_type (sqlite3_stmt  *stmt,
   return FALSE;
 }
 
+/* Every value goes through the typed binds of db-bind-private.h, as DbStatement's do. */
 static gboolean
-bind_value (sqlite3_stmt  *stmt,
-            int            index,
-            GVariant      *value,
-            GError       **error)
+bind_value (DbBackendStmt  *stmt,
+            guint           index,
+            GVariant       *value,
+            GError        **error)
 {
-  int rc = SQLITE_OK;
-
   switch (g_variant_classify (value))
     {
     case G_VARIANT_CLASS_BOOLEAN:
-      rc = sqlite3_bind_int (stmt, index, g_variant_get_boolean (value) ? 1 : 0);
-      break;
+      return _db_bind_int64 (stmt, index, g_variant_get_boolean (value) ? 1 : 0, error);
     case G_VARIANT_CLASS_BYTE:
-      rc = sqlite3_bind_int (stmt, index, g_variant_get_byte (value));
-      break;
+      return _db_bind_int64 (stmt, index, g_variant_get_byte (value), error);
     case G_VARIANT_CLASS_INT16:
-      rc = sqlite3_bind_int (stmt, index, g_variant_get_int16 (value));
-      break;
+      return _db_bind_int64 (stmt, index, g_variant_get_int16 (value), error);
     case G_VARIANT_CLASS_UINT16:
-      rc = sqlite3_bind_int (stmt, index, g_variant_get_uint16 (value));
-      break;
+      return _db_bind_int64 (stmt, index, g_variant_get_uint16 (value), error);
     case G_VARIANT_CLASS_INT32:
-      rc = sqlite3_bind_int (stmt, index, g_variant_get_int32 (value));
-      break;
+      return _db_bind_int64 (stmt, index, g_variant_get_int32 (value), error);
     case G_VARIANT_CLASS_UINT32:
-      rc = sqlite3_bind_int64 (stmt, index, g_variant_get_uint32 (value));
-      break;
+      return _db_bind_int64 (stmt, index, g_variant_get_uint32 (value), error);
     case G_VARIANT_CLASS_INT64:
-      rc = sqlite3_bind_int64 (stmt, index, g_variant_get_int64 (value));
-      break;
+      return _db_bind_int64 (stmt, index, g_variant_get_int64 (value), error);
     case G_VARIANT_CLASS_UINT64:
       {
         guint64 n = g_variant_get_uint64 (value);
@@ -78,12 +80,10 @@ bind_value (sqlite3_stmt  *stmt,
                          "SQLite's signed 64-bit integer", what, n);
             return FALSE;
           }
-        rc = sqlite3_bind_int64 (stmt, index, (sqlite3_int64) n);
+        return _db_bind_int64 (stmt, index, (gint64) n, error);
       }
-      break;
     case G_VARIANT_CLASS_DOUBLE:
-      rc = sqlite3_bind_double (stmt, index, g_variant_get_double (value));
-      break;
+      return _db_bind_double (stmt, index, g_variant_get_double (value), error);
     case G_VARIANT_CLASS_STRING:
     case G_VARIANT_CLASS_OBJECT_PATH:
     case G_VARIANT_CLASS_SIGNATURE:
@@ -91,9 +91,8 @@ bind_value (sqlite3_stmt  *stmt,
         gsize len;
         const char *text = g_variant_get_string (value, &len);
 
-        rc = sqlite3_bind_text64 (stmt, index, text, len, SQLITE_TRANSIENT, SQLITE_UTF8);
+        return _db_bind_text (stmt, index, text, len, error);
       }
-      break;
     case G_VARIANT_CLASS_VARIANT:
       {
         g_autoptr(GVariant) inner = g_variant_get_variant (value);
@@ -105,11 +104,9 @@ bind_value (sqlite3_stmt  *stmt,
         g_autoptr(GVariant) inner = g_variant_get_maybe (value);
 
         if (inner == NULL)
-          rc = sqlite3_bind_null (stmt, index);
-        else
-          return bind_value (stmt, index, inner, error);
+          return _db_bind_null (stmt, index, error);
+        return bind_value (stmt, index, inner, error);
       }
-      break;
     case G_VARIANT_CLASS_ARRAY:
       {
         gsize len;
@@ -120,13 +117,8 @@ bind_value (sqlite3_stmt  *stmt,
                                    "only byte arrays (“ay”) bind, as blobs", error);
 
         data = g_variant_get_fixed_array (value, &len, 1);
-        /* A NULL pointer would bind NULL, not an empty blob. */
-        if (len == 0)
-          rc = sqlite3_bind_zeroblob (stmt, index, 0);
-        else
-          rc = sqlite3_bind_blob64 (stmt, index, data, len, SQLITE_TRANSIENT);
+        return _db_bind_blob (stmt, index, data, len, error);
       }
-      break;
     case G_VARIANT_CLASS_HANDLE:
       return unsupported_type (stmt, index, value,
                                "file descriptor handles have no meaning in a database",
@@ -138,18 +130,10 @@ bind_value (sqlite3_stmt  *stmt,
                                "use integers, booleans, doubles, strings, “ay” for "
                                "blobs, or a maybe type for NULL", error);
     }
-
-  if (rc != SQLITE_OK)
-    {
-      _db_set_error_from_sqlite (error, sqlite3_db_handle (stmt), rc, sqlite3_sql (stmt));
-      return FALSE;
-    }
-
-  return TRUE;
 }
 
 static gboolean
-bind_positional (sqlite3_stmt  *stmt,
+bind_positional (DbBackendStmt *stmt,
                  GVariant      *params,
                  int            expected,
                  GError       **error)
@@ -168,7 +152,7 @@ bind_positional (sqlite3_stmt  *stmt,
     {
       g_autoptr(GVariant) child = g_variant_get_child_value (params, i);
 
-      if (!bind_value (stmt, (int) i + 1, child, error))
+      if (!bind_value (stmt, (guint) i + 1, child, error))
         return FALSE;
     }
 
@@ -177,8 +161,8 @@ bind_positional (sqlite3_stmt  *stmt,
 
 /* A key may be written with the prefix used in the SQL or without one. */
 static int
-find_named_param (sqlite3_stmt *stmt,
-                  const char   *key)
+find_named_param (DbBackendStmt *stmt,
+                  const char    *key)
 {
   static const char prefixes[] = ":@$";
   int index = 0;
@@ -187,20 +171,20 @@ find_named_param (sqlite3_stmt *stmt,
     return 0;
 
   if (strchr (prefixes, key[0]) != NULL)
-    return sqlite3_bind_parameter_index (stmt, key);
+    return _db_backend_stmt_param_index (stmt, key);
 
   for (guint i = 0; index == 0 && prefixes[i] != '\0'; i++)
     {
       g_autofree char *name = g_strdup_printf ("%c%s", prefixes[i], key);
 
-      index = sqlite3_bind_parameter_index (stmt, name);
+      index = _db_backend_stmt_param_index (stmt, name);
     }
 
   return index;
 }
 
 static gboolean
-bind_named (sqlite3_stmt  *stmt,
+bind_named (DbBackendStmt *stmt,
             GVariant      *params,
             int            expected,
             GError       **error)
@@ -210,7 +194,7 @@ bind_named (sqlite3_stmt  *stmt,
 
   for (int i = 1; i <= expected; i++)
     {
-      const char *name = sqlite3_bind_parameter_name (stmt, i);
+      const char *name = _db_backend_stmt_param_name (stmt, i);
 
       if (name == NULL || name[0] == '?')
         {
@@ -239,13 +223,13 @@ bind_named (sqlite3_stmt  *stmt,
         }
       if (bound[index])
         {
-          g_autofree char *what = describe_param (stmt, index);
+          g_autofree char *what = describe_param (stmt, (guint) index);
 
           g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
                        "Value for %s given twice (key “%s”)", what, key);
           return FALSE;
         }
-      if (!bind_value (stmt, index, value, error))
+      if (!bind_value (stmt, (guint) index, value, error))
         return FALSE;
       bound[index] = TRUE;
     }
@@ -256,7 +240,7 @@ bind_named (sqlite3_stmt  *stmt,
         {
           g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
                        "Missing value for parameter “%s”",
-                       sqlite3_bind_parameter_name (stmt, i));
+                       _db_backend_stmt_param_name (stmt, i));
           return FALSE;
         }
     }
@@ -265,17 +249,17 @@ bind_named (sqlite3_stmt  *stmt,
 }
 
 gboolean
-_db_bind_params (sqlite3_stmt  *stmt,
-                 GVariant      *params,
-                 GError       **error)
+_db_bind_params (DbBackendStmt  *stmt,
+                 GVariant       *params,
+                 GError        **error)
 {
   g_autoptr(GVariant) unboxed = NULL;
   int expected;
 
   g_assert (stmt != NULL);
 
-  sqlite3_clear_bindings (stmt);
-  expected = sqlite3_bind_parameter_count (stmt);
+  _db_backend_stmt_clear_bindings (stmt);
+  expected = stmt->n_params;
 
   if (params == NULL)
     {
@@ -289,10 +273,9 @@ _db_bind_params (sqlite3_stmt  *stmt,
       return TRUE;
     }
 
-  /* Text and blobs are bound SQLITE_TRANSIENT (SQLite copies them), so nothing needs
-   * pinning: serializing the whole tuple first, and then taking each child out of
-   * the serialized form, cost more than the copies (dbpool-bench: -2 400 instructions
-   * per point read, -3 700 per single-row insert). */
+  /* Binds copy text and blobs, so nothing needs pinning: serializing the whole tuple
+   * first, to take each child out of the serialized form, cost more than the copies
+   * (docs/benchmarks.md). */
 
   while (g_variant_is_of_type (params, G_VARIANT_TYPE_VARIANT))
     {

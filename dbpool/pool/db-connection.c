@@ -32,19 +32,19 @@
  */
 struct _DbConnection
 {
-  GObject       parent_instance;
+  GObject          parent_instance;
 
-  DbPool       *pool;
-  DbSlot       *slot;          /* the pool's record, given back on release */
-  DbConn       *conn;          /* slot->conn */
-  DbAccess      access;
-  int           released;      /* atomic */
-  gboolean      mode_ready;    /* query_only matches access */
-  GCancellable *cancellable;   /* borrowed, set by pool workers */
-  int           interrupted;   /* atomic: _db_connection_interrupt() was called */
-  gint64        created_at_us;
-  GQueue        statements;    /* live DbStatements, detached on release */
-  gpointer      spare;         /* a freed DbStatement's memory, for the next one */
+  DbPool          *pool;
+  DbSlot          *slot;          /* the pool's record of the connection; NULL once released */
+  DbBackendConn   *conn;          /* slot->conn, read on every call; NULL once released */
+  const DbBackend *backend;       /* kept after release, for its SQL texts */
+  DbAccess         access;
+  int              released;      /* atomic */
+  gboolean         mode_ready;    /* the read-only mode matches access */
+  GCancellable    *cancellable;   /* borrowed, set by pool workers */
+  gint64           created_at_us;
+  GQueue           statements;    /* live DbStatements, detached on release */
+  gpointer         spare;         /* a freed DbStatement's memory, for the next one */
 };
 
 enum {
@@ -61,21 +61,19 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (DbConnection, db_connection, G_TYPE_OBJECT)
 
-/* @slot, just leased by the pool, becomes this lease's connection: the one place a
- * lease (new or reacquired) starts over. */
+/* @slot, just leased by the pool, becomes this lease's: the one place a lease (new
+ * or reacquired) starts over. */
 static void
 attach (DbConnection *self,
         DbSlot       *slot)
 {
-  DbConn *conn = slot->conn;
-
   self->slot = slot;
-  self->conn = conn;
+  self->conn = slot->conn;
+  self->backend = slot->conn->backend;
   self->mode_ready = FALSE;
   self->cancellable = NULL;
-  g_atomic_int_set (&self->interrupted, FALSE);
-  self->created_at_us = conn->created_at_us;
-  conn->last_used_us = slot->leased_at_us;
+  self->created_at_us = slot->conn->created_at_us;
+  slot->conn->last_used_us = slot->leased_at_us;
   g_atomic_int_set (&self->released, FALSE);
 }
 
@@ -104,32 +102,13 @@ void
 _db_connection_interrupt (GCancellable *cancellable,
                           DbConnection *self)
 {
-  /* Remembered so that the interruption is reported as a cancellation even if the
-   * cancellable is reset before the error is mapped. sqlite3_interrupt() is
-   * thread-safe; a statement that is not running ignores it. */
-  g_atomic_int_set (&self->interrupted, TRUE);
-  sqlite3_interrupt (self->conn->db);
-}
-
-/* An interrupt from the lease's cancellable also lands in sqlite3_prepare() and in
- * the query_only switch, not only in sqlite3_step(): report those as the
- * cancellation they are too. */
-static void
-map_cancelled_interrupt (DbConnection  *self,
-                         GError       **error)
-{
-  if (error == NULL || *error == NULL ||
-      (sqlite3_errcode (self->conn->db) & 0xff) != SQLITE_INTERRUPT)
-    return;
-  if (!g_atomic_int_get (&self->interrupted) &&
-      !(self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable)))
-    return;
-  g_clear_error (error);
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+  /* The backend remembers the request, so the failure it causes is reported as a
+   * cancellation even if the cancellable is reset before the error is mapped. */
+  _db_backend_conn_interrupt (self->conn);
 }
 
 /* Every public call starts here: a released lease is MISUSE, and the connection's
- * query_only state is made to match the lease's access on first use (cheaper than
+ * read-only mode is made to match the lease's access on first use (cheaper than
  * switching at hand-out time for leases that never run a statement). */
 static gboolean
 check_usable (DbConnection  *self,
@@ -146,44 +125,23 @@ check_usable (DbConnection  *self,
       /* Once per write lease, a stat(): writes to a database file that was deleted or
        * replaced under the pool would be acknowledged and then lost with the old
        * inode. Fail them instead; the connection is discarded on release. */
-      if (self->access == DB_ACCESS_WRITE && !_db_conn_check_not_moved (self->conn, error))
+      if (self->access == DB_ACCESS_WRITE &&
+          !_db_backend_conn_check_not_moved (self->conn, error))
         return FALSE;
-      if (!_db_conn_set_query_only (self->conn, self->access == DB_ACCESS_READ, error))
-        {
-          map_cancelled_interrupt (self, error);
-          return FALSE;
-        }
+      if (!_db_backend_conn_set_read_only (self->conn, self->access == DB_ACCESS_READ, error))
+        return FALSE;
       self->mode_ready = TRUE;
     }
   return TRUE;
 }
 
-static void
-set_error_from_rc (DbConnection  *self,
-                   GError       **error,
-                   int            rc,
-                   const char    *sql)
-{
-  _db_conn_note_result (self->conn, rc);
-
-  if ((rc & 0xff) == SQLITE_INTERRUPT &&
-      (g_atomic_int_get (&self->interrupted) ||
-       (self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable))))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                           "Operation was cancelled");
-      return;
-    }
-  _db_set_error_from_sqlite (error, self->conn->db, rc, sql);
-}
-
 static gboolean
-check_writable (DbConnection  *self,
-                sqlite3_stmt  *stmt,
-                const char    *sql,
-                GError       **error)
+check_writable (DbConnection   *self,
+                DbBackendStmt  *stmt,
+                const char     *sql,
+                GError        **error)
 {
-  if (self->access == DB_ACCESS_READ && !sqlite3_stmt_readonly (stmt))
+  if (self->access == DB_ACCESS_READ && !_db_backend_stmt_is_read_only (stmt))
     {
       g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_READ_ONLY,
                    "Cannot write through a read lease: “%s”", sql);
@@ -192,48 +150,27 @@ check_writable (DbConnection  *self,
   return TRUE;
 }
 
-sqlite3_stmt *
+DbBackendStmt *
 _db_connection_checkout (DbConnection  *self,
                          const char    *sql,
-                         DbStmtEntry  **entry,
                          GError       **error)
 {
-  sqlite3_stmt *stmt;
+  DbBackendStmt *stmt;
 
   if (!check_usable (self, error))
     return NULL;
 
-  stmt = _db_conn_checkout_statement (self->conn, sql, entry, error);
+  stmt = _db_backend_conn_checkout (self->conn, sql, error);
   if (stmt == NULL)
-    {
-      map_cancelled_interrupt (self, error);
-      return NULL;
-    }
+    return NULL;
   if (!check_writable (self, stmt, sql, error))
     {
-      _db_conn_checkin_statement (self->conn, stmt, *entry);
+      _db_backend_stmt_checkin (stmt);
       return NULL;
     }
 
   self->conn->last_used_us = g_get_monotonic_time ();
   return stmt;
-}
-
-void
-_db_connection_checkin (DbConnection *self,
-                        sqlite3_stmt *stmt,
-                        DbStmtEntry  *entry)
-{
-  _db_conn_checkin_statement (self->conn, stmt, entry);
-}
-
-void
-_db_connection_set_error (DbConnection  *self,
-                          GError       **error,
-                          int            rc,
-                          const char    *sql)
-{
-  set_error_from_rc (self, error, rc, sql);
 }
 
 gpointer
@@ -268,18 +205,17 @@ _db_connection_untrack_statement (DbConnection *self,
 
 /* Checks out @sql (from the cache), checks it may run on this lease and binds
  * @params: how db_connection_execute() and _query() start. */
-static sqlite3_stmt *
+static DbBackendStmt *
 start_statement (DbConnection  *self,
                  const char    *sql,
                  GVariant      *params,
-                 DbStmtEntry  **entry,
                  GError       **error)
 {
-  sqlite3_stmt *stmt = _db_connection_checkout (self, sql, entry, error);
+  DbBackendStmt *stmt = _db_connection_checkout (self, sql, error);
 
   if (stmt != NULL && !_db_bind_params (stmt, params, error))
     {
-      _db_conn_checkin_statement (self->conn, stmt, *entry);
+      _db_backend_stmt_checkin (stmt);
       return NULL;
     }
   return stmt;
@@ -307,27 +243,19 @@ db_connection_execute (DbConnection  *self,
                        GError       **error)
 {
   g_autoptr(GVariant) owned = params ? g_variant_ref_sink (params) : NULL;
-  DbStmtEntry *entry = NULL;
-  sqlite3_stmt *stmt;
-  gint64 changes = -1;
-  int rc;
+  DbBackendStmt *stmt;
+  gint64 changes;
 
   g_return_val_if_fail (DB_IS_CONNECTION (self), -1);
   g_return_val_if_fail (sql != NULL, -1);
   g_return_val_if_fail (error == NULL || *error == NULL, -1);
 
-  stmt = start_statement (self, sql, owned, &entry, error);
+  stmt = start_statement (self, sql, owned, error);
   if (stmt == NULL)
     return -1;
 
-  rc = _db_stmt_run_to_done (stmt, &changes);
-  if (rc != SQLITE_DONE)
-    {
-      set_error_from_rc (self, error, rc, sql);
-      changes = -1;
-    }
-
-  _db_conn_checkin_statement (self->conn, stmt, entry);
+  changes = _db_backend_stmt_run_to_done (stmt, error);
+  _db_backend_stmt_checkin (stmt);
   return changes;
 }
 
@@ -352,28 +280,24 @@ db_connection_query (DbConnection  *self,
 {
   g_autoptr(GVariant) owned = params ? g_variant_ref_sink (params) : NULL;
   g_autoptr(DbRows) rows = NULL;
-  DbStmtEntry *entry = NULL;
-  sqlite3_stmt *stmt;
-  int rc;
+  DbBackendStmt *stmt;
+  DbStepResult step;
 
   g_return_val_if_fail (DB_IS_CONNECTION (self), NULL);
   g_return_val_if_fail (sql != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  stmt = start_statement (self, sql, owned, &entry, error);
+  stmt = start_statement (self, sql, owned, error);
   if (stmt == NULL)
     return NULL;
 
   rows = _db_rows_new_for_statement (stmt);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  while ((step = _db_backend_stmt_step (stmt, error)) == DB_STEP_ROW)
     _db_rows_append_current (rows, stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_error_from_rc (self, error, rc, sql);
-      g_clear_object (&rows);
-    }
+  if (step == DB_STEP_ERROR)
+    g_clear_object (&rows);
 
-  _db_conn_checkin_statement (self->conn, stmt, entry);
+  _db_backend_stmt_checkin (stmt);
   return g_steal_pointer (&rows);
 }
 
@@ -405,31 +329,24 @@ db_connection_execute_script (DbConnection  *self,
 
   while (*cursor != '\0')
     {
-      sqlite3_stmt *stmt = NULL;
+      DbBackendStmt *stmt = NULL;
       const char *tail = NULL;
-      int rc = sqlite3_prepare_v2 (self->conn->db, cursor, -1, &stmt, &tail);
+      gboolean ok;
 
-      if (rc != SQLITE_OK)
-        {
-          set_error_from_rc (self, error, rc, cursor);
-          return FALSE;
-        }
+      if (!_db_backend_conn_prepare_script (self->conn, cursor, &stmt, &tail, error))
+        return FALSE;
       if (stmt == NULL)   /* only whitespace or comments left */
         break;
 
       if (!check_writable (self, stmt, cursor, error))
         {
-          sqlite3_finalize (stmt);
+          _db_backend_stmt_checkin (stmt);
           return FALSE;
         }
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        ;
-      sqlite3_finalize (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          set_error_from_rc (self, error, rc, cursor);
-          return FALSE;
-        }
+      ok = _db_backend_stmt_run_to_done (stmt, error) >= 0;
+      _db_backend_stmt_checkin (stmt);
+      if (!ok)
+        return FALSE;
       cursor = tail;
     }
 
@@ -453,7 +370,7 @@ db_connection_get_last_insert_rowid (DbConnection *self)
 
   if (g_atomic_int_get (&self->released))
     return 0;
-  return sqlite3_last_insert_rowid (self->conn->db);
+  return _db_backend_conn_last_insert_rowid (self->conn);
 }
 
 static gboolean
@@ -482,7 +399,9 @@ db_connection_begin (DbConnection  *self,
 {
   g_return_val_if_fail (DB_IS_CONNECTION (self), FALSE);
 
-  return run_control (self, self->access == DB_ACCESS_WRITE ? "BEGIN IMMEDIATE" : "BEGIN", error);
+  return run_control (self, self->access == DB_ACCESS_WRITE ? self->backend->begin_write_sql
+                                                            : self->backend->begin_read_sql,
+                      error);
 }
 
 /**
@@ -536,7 +455,7 @@ db_connection_in_transaction (DbConnection *self)
 
   if (g_atomic_int_get (&self->released))
     return FALSE;
-  return !sqlite3_get_autocommit (self->conn->db);
+  return _db_backend_conn_in_transaction (self->conn);
 }
 
 /**
@@ -592,7 +511,7 @@ db_connection_release (DbConnection *self)
   if (!g_atomic_int_compare_and_exchange (&self->released, 0, 1))
     return;
 
-  /* Statements still held by the caller give their SQLite statements back now, while
+  /* Statements still held by the caller give their backend statements back now, while
    * the connection is ours; from here on they fail with MISUSE. Each drops its
    * reference on the lease: hold one until the connection is back. (Dispose never
    * gets here with statements: each of them holds a reference.) */
@@ -652,25 +571,15 @@ db_connection_reacquire (DbConnection  *self,
   return TRUE;
 }
 
-/**
- * db_connection_get_handle: (skip)
- * @self: a lease
- *
- * The raw SQLite handle, for C code that needs an API dbpool does not wrap. It is
- * valid until the lease is released; do not close it, change its pragmas or keep
- * statements prepared on it past the lease.
- *
- * Returns: (transfer none) (nullable): the handle, or %NULL if the lease was released
- */
-sqlite3 *
-db_connection_get_handle (DbConnection *self)
+gpointer
+_db_connection_get_engine_handle (DbConnection *self)
 {
-  g_return_val_if_fail (DB_IS_CONNECTION (self), NULL);
-
   if (!check_usable (self, NULL))
     return NULL;
+  /* A raw handle user may leave statements running: the connection is swept when it
+   * comes back. */
   self->conn->handle_exposed = TRUE;
-  return self->conn->db;
+  return _db_backend_conn_get_handle (self->conn);
 }
 
 /**

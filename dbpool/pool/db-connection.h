@@ -6,13 +6,15 @@
 #endif
 
 #include <gio/gio.h>
-#include <sqlite3.h>
 
 #include "db-types.h"
 #include "db-rows.h"
 #include "db-statement.h"
 
 G_BEGIN_DECLS
+
+/* The handle db_connection_get_handle() returns; SQLite's own header says what to do with it. */
+typedef struct sqlite3 sqlite3;
 
 #define DB_TYPE_CONNECTION (db_connection_get_type ())
 

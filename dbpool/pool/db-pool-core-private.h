@@ -41,7 +41,7 @@ typedef struct
 
 /* @pool is borrowed: it owns the core. @settings are the core's from now on. */
 DbPoolCore *_db_pool_core_new            (DbPool              *pool,
-                                          DbConnSettings      *settings,
+                                          DbBackendSettings   *settings,
                                           const DbPoolLimits  *limits);
 void        _db_pool_core_free           (DbPoolCore          *core);
 const char *_db_pool_core_get_path       (DbPoolCore          *core);

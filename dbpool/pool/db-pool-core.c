@@ -33,7 +33,8 @@ typedef struct
 struct _DbPoolCore
 {
   DbPool          *pool;          /* borrowed: the pool owns the core */
-  DbConnSettings   settings;
+  const DbBackend *backend;
+  DbBackendSettings settings;
   DbPoolLimits     limits;
   gboolean         may_spin;      /* more than one processor */
   gboolean         check;         /* check the invariants after each locked section */
@@ -245,7 +246,7 @@ take_idle_locked (DbPoolCore *self,
     {
       DbSlot *slot = l->data;
 
-      if (slot->conn->query_only != want_query_only)
+      if (_db_backend_conn_get_read_only (slot->conn) != want_query_only)
         continue;
       if (slot == mine)
         {
@@ -469,7 +470,7 @@ open_in_slot (DbPoolCore          *self,
               GError             **error)
 {
   g_autoptr(GError) local_error = NULL;
-  DbSlot *slot = _db_slot_open (&self->settings, &local_error);
+  DbSlot *slot = _db_slot_open (self->backend, &self->settings, &local_error);
   DbBatch batch = DB_BATCH_INIT;
   gboolean breaker_changed;
 
@@ -913,8 +914,8 @@ _db_pool_core_run_maintenance (DbPoolCore    *self,
       gboolean healthy;
 
       /* PASSIVE never waits for readers or the writer; it copies what it can. */
-      _db_conn_checkpoint (slot->conn, SQLITE_CHECKPOINT_PASSIVE);
-      healthy = slot->conn->last_fatal_rc == 0;
+      _db_backend_conn_checkpoint (slot->conn, DB_CHECKPOINT_PASSIVE);
+      healthy = !slot->conn->broken;
 
       g_mutex_lock (&self->lock);
       self->n_borrowed--;
@@ -1060,12 +1061,13 @@ _db_pool_core_get_path (DbPoolCore *self)
 
 DbPoolCore *
 _db_pool_core_new (DbPool             *pool,
-                   DbConnSettings     *settings,
+                   DbBackendSettings  *settings,
                    const DbPoolLimits *limits)
 {
   DbPoolCore *self = g_new0 (DbPoolCore, 1);
 
   self->pool = pool;
+  self->backend = _db_backend_for_path (settings->path);
   self->settings = *settings;
   memset (settings, 0, sizeof *settings);
   self->limits = *limits;
@@ -1083,7 +1085,7 @@ _db_pool_core_free (DbPoolCore *self)
 {
   if (self == NULL)
     return;
-  _db_conn_settings_clear (&self->settings);
+  _db_backend_settings_clear (&self->settings);
   _db_breaker_clear (&self->breaker);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->drained_cond);

@@ -512,13 +512,11 @@ static void
 db_pool_constructed (GObject *object)
 {
   DbPool *self = DB_POOL (object);
-  DbConnSettings settings = { 0 };
+  DbBackendSettings settings = { 0 };
   DbPoolLimits limits = { 0 };
   guint maintenance_interval_ms = 0;
 
   G_OBJECT_CLASS (db_pool_parent_class)->constructed (object);
-
-  _db_sqlite_global_init ();
 
   self->owner_context = g_main_context_ref_thread_default ();
 

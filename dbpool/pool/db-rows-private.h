@@ -1,23 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <sqlite3.h>
-
+#include "db-backend-private.h"
 #include "db-rows.h"
 
 G_BEGIN_DECLS
 
 /* Builds a result set while a statement is stepped (on whichever thread runs it):
- * the column names are taken from @stmt once, then every SQLITE_ROW is copied with
- * _db_rows_append_current() (the same @stmt, right after sqlite3_step() returned
- * SQLITE_ROW). Values are copied, so the statement may be reset afterwards.
+ * the column names are taken from @stmt once, then every row is copied with
+ * _db_rows_append_current() (the same @stmt, right after a step returned
+ * DB_STEP_ROW). Values are copied, so the statement may be reset afterwards.
  *
  * Only the thread that builds a DbRows may append to it, and only before it is
  * handed to anyone else: accessors return pointers into its storage (strings, and
  * GBytes that share it), which appending could move. Once handed over it is
  * immutable and safe to read from any thread. */
-DbRows   *_db_rows_new_for_statement (sqlite3_stmt *stmt);
-void      _db_rows_append_current    (DbRows       *self,
-                                      sqlite3_stmt *stmt);
+DbRows   *_db_rows_new_for_statement (DbBackendStmt *stmt);
+void      _db_rows_append_current    (DbRows        *self,
+                                      DbBackendStmt *stmt);
 
 G_END_DECLS

@@ -15,7 +15,7 @@
  *
  * A `DbRows` is immutable and safe to share between threads. Values keep the type
  * SQLite gave them (integer, real, text, blob or NULL); the typed getters convert the
- * way SQLite's `sqlite3_column_*()` functions do.
+ * way SQLite's own column getters do.
  *
  * Rows and columns are counted from 0. Passing a row or column out of range is a
  * programmer error (a critical warning), as for other GLib containers.
@@ -25,7 +25,7 @@
  * shared arena, so a row of N columns costs N cells and one arena append per string. */
 typedef struct
 {
-  guint32 type;          /* SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL */
+  guint32 type;          /* a DbValueKind */
   guint32 len;           /* bytes of text or blob, without the added NUL */
   union {
     gint64  i;
@@ -90,20 +90,20 @@ db_rows_init (DbRows *self)
 }
 
 DbRows *
-_db_rows_new_for_statement (sqlite3_stmt *stmt)
+_db_rows_new_for_statement (DbBackendStmt *stmt)
 {
   DbRows *self;
 
   g_assert (stmt != NULL);
 
   self = g_object_new (DB_TYPE_ROWS, NULL);
-  self->n_columns = (guint) sqlite3_column_count (stmt);
+  self->n_columns = (guint) _db_backend_stmt_column_count (stmt);
   self->column_names = g_new0 (char *, self->n_columns + 1);
   self->first_of_name = g_new0 (gboolean, self->n_columns);
 
   for (guint i = 0; i < self->n_columns; i++)
     {
-      const char *name = sqlite3_column_name (stmt, (int) i);
+      const char *name = _db_backend_stmt_column_name (stmt, (int) i);
 
       /* NULL only when SQLite is out of memory; names may come from arbitrary SQL
        * text, and they become GVariant and JSON keys, which must be UTF-8. */
@@ -128,11 +128,11 @@ static void
 append_bytes (DbRows     *self,
               Cell       *cell,
               const void *data,
-              int         len)
+              gsize       len)
 {
   static const guint8 nul = 0;
 
-  cell->len = (guint32) MAX (len, 0);
+  cell->len = (guint32) len;
   cell->v.offset = self->arena->len;
   if (cell->len > 0)
     g_byte_array_append (self->arena, data, cell->len);
@@ -142,14 +142,14 @@ append_bytes (DbRows     *self,
 }
 
 void
-_db_rows_append_current (DbRows       *self,
-                         sqlite3_stmt *stmt)
+_db_rows_append_current (DbRows        *self,
+                         DbBackendStmt *stmt)
 {
   guint first = self->cells->len;
 
   g_assert (DB_IS_ROWS (self));
   g_assert (stmt != NULL);
-  g_assert ((guint) sqlite3_column_count (stmt) == self->n_columns);
+  g_assert ((guint) stmt->n_columns == self->n_columns);
 
   g_array_set_size (self->cells, first + self->n_columns);
 
@@ -158,34 +158,37 @@ _db_rows_append_current (DbRows       *self,
       Cell *cell = &g_array_index (self->cells, Cell, first + i);
       int col = (int) i;
 
-      cell->type = (guint32) sqlite3_column_type (stmt, col);
+      cell->type = (guint32) _db_backend_stmt_column_kind (stmt, col);
       cell->len = 0;
       cell->v.i = 0;
 
       switch (cell->type)
         {
-        case SQLITE_INTEGER:
-          cell->v.i = sqlite3_column_int64 (stmt, col);
+        case DB_VALUE_INT64:
+          cell->v.i = _db_backend_stmt_column_int64 (stmt, col);
           break;
-        case SQLITE_FLOAT:
-          cell->v.d = sqlite3_column_double (stmt, col);
+        case DB_VALUE_DOUBLE:
+          cell->v.d = _db_backend_stmt_column_double (stmt, col);
           break;
-        case SQLITE_TEXT:
+        case DB_VALUE_TEXT:
           {
-            /* The pointer first, then the size, as SQLite's documentation asks. */
-            const unsigned char *text = sqlite3_column_text (stmt, col);
-            append_bytes (self, cell, text, sqlite3_column_bytes (stmt, col));
+            gsize len;
+            const char *text = _db_backend_stmt_column_text (stmt, col, &len);
+
+            append_bytes (self, cell, text, len);
           }
           break;
-        case SQLITE_BLOB:
+        case DB_VALUE_BLOB:
           {
-            const void *blob = sqlite3_column_blob (stmt, col);
-            append_bytes (self, cell, blob, sqlite3_column_bytes (stmt, col));
+            gsize len;
+            gconstpointer blob = _db_backend_stmt_column_blob (stmt, col, &len);
+
+            append_bytes (self, cell, blob, len);
           }
           break;
-        case SQLITE_NULL:
+        case DB_VALUE_NULL:
         default:
-          cell->type = SQLITE_NULL;
+          cell->type = DB_VALUE_NULL;
           break;
         }
     }
@@ -241,7 +244,7 @@ render_double (double d)
   return g_strdup_printf ("%.*s.0%s", (int) (e - buf), buf, e);
 }
 
-/* sqlite3_column_double() on text: a decimal number (leading part), else 0. Unlike
+/* SQLite's real from text: a decimal number (leading part), else 0. Unlike
  * g_ascii_strtod(), SQLite knows no hexadecimal, "inf" or "nan". */
 static double
 text_to_double (const char *text)
@@ -272,7 +275,7 @@ double_to_int64 (double d)
   return (gint64) d;
 }
 
-/* sqlite3_column_int64() on text takes the leading integer and ignores the rest:
+/* SQLite's integer from text takes the leading integer and ignores the rest:
  * "1.9" is 1 and "1e3" is 1. Out-of-range values saturate. */
 static gint64
 text_to_int64 (const char *text)
@@ -379,7 +382,7 @@ db_rows_is_null (DbRows *self,
 {
   CHECK_CELL (self, row, column, TRUE);
 
-  return get_cell (self, row, column)->type == SQLITE_NULL;
+  return get_cell (self, row, column)->type == DB_VALUE_NULL;
 }
 
 /**
@@ -388,7 +391,7 @@ db_rows_is_null (DbRows *self,
  * @row: a row index
  * @column: a column index
  *
- * Gets a value as an integer, converted as `sqlite3_column_int64()` would: reals are
+ * Gets a value as an integer, converted as SQLite's column getters do: reals are
  * truncated toward zero (saturating at the #gint64 limits), text and blobs are read
  * for their leading decimal integer (`"12abc"` is 12, `"1.9"` is 1, `"x"` is 0),
  * and `NULL` is 0.
@@ -407,14 +410,14 @@ db_rows_get_int64 (DbRows *self,
   cell = get_cell (self, row, column);
   switch (cell->type)
     {
-    case SQLITE_INTEGER:
+    case DB_VALUE_INT64:
       return cell->v.i;
-    case SQLITE_FLOAT:
+    case DB_VALUE_DOUBLE:
       return double_to_int64 (cell->v.d);
-    case SQLITE_TEXT:
-    case SQLITE_BLOB:
+    case DB_VALUE_TEXT:
+    case DB_VALUE_BLOB:
       return text_to_int64 (cell_data (self, cell));
-    case SQLITE_NULL:
+    case DB_VALUE_NULL:
     default:
       return 0;
     }
@@ -426,8 +429,8 @@ db_rows_get_int64 (DbRows *self,
  * @row: a row index
  * @column: a column index
  *
- * Gets a value as a floating-point number, converted as `sqlite3_column_double()`
- * would: text and blobs are read for their leading decimal number (`"1.5x"` is 1.5,
+ * Gets a value as a floating-point number, converted as SQLite's column getters do:
+ * text and blobs are read for their leading decimal number (`"1.5x"` is 1.5,
  * `"x"` is 0.0) and `NULL` is 0.0.
  *
  * Returns: the value as a double
@@ -444,14 +447,14 @@ db_rows_get_double (DbRows *self,
   cell = get_cell (self, row, column);
   switch (cell->type)
     {
-    case SQLITE_INTEGER:
+    case DB_VALUE_INT64:
       return (double) cell->v.i;
-    case SQLITE_FLOAT:
+    case DB_VALUE_DOUBLE:
       return cell->v.d;
-    case SQLITE_TEXT:
-    case SQLITE_BLOB:
+    case DB_VALUE_TEXT:
+    case DB_VALUE_BLOB:
       return text_to_double (cell_data (self, cell));
-    case SQLITE_NULL:
+    case DB_VALUE_NULL:
     default:
       return 0.0;
     }
@@ -472,7 +475,7 @@ get_rendered (DbRows     *self,
   str = g_hash_table_lookup (self->rendered, key);
   if (str == NULL)
     {
-      char *new_str = cell->type == SQLITE_INTEGER
+      char *new_str = cell->type == DB_VALUE_INT64
                       ? g_strdup_printf ("%" G_GINT64_FORMAT, cell->v.i)
                       : render_double (cell->v.d);
 
@@ -510,13 +513,13 @@ db_rows_get_string (DbRows *self,
   cell = get_cell (self, row, column);
   switch (cell->type)
     {
-    case SQLITE_TEXT:
+    case DB_VALUE_TEXT:
       return cell_data (self, cell);
-    case SQLITE_INTEGER:
-    case SQLITE_FLOAT:
+    case DB_VALUE_INT64:
+    case DB_VALUE_DOUBLE:
       return get_rendered (self, row, column, cell);
-    case SQLITE_BLOB:
-    case SQLITE_NULL:
+    case DB_VALUE_BLOB:
+    case DB_VALUE_NULL:
     default:
       return NULL;
     }
@@ -546,19 +549,19 @@ db_rows_get_bytes (DbRows *self,
   cell = get_cell (self, row, column);
   switch (cell->type)
     {
-    case SQLITE_TEXT:
-    case SQLITE_BLOB:
+    case DB_VALUE_TEXT:
+    case DB_VALUE_BLOB:
       if (cell->len == 0)
         return g_bytes_new (NULL, 0);
       return g_bytes_new_with_free_func (cell_data (self, cell), cell->len,
                                          g_object_unref, g_object_ref (self));
-    case SQLITE_INTEGER:
-    case SQLITE_FLOAT:
+    case DB_VALUE_INT64:
+    case DB_VALUE_DOUBLE:
       {
         const char *str = get_rendered (self, row, column, cell);
         return g_bytes_new (str, strlen (str));
       }
-    case SQLITE_NULL:
+    case DB_VALUE_NULL:
     default:
       return NULL;
     }
@@ -598,23 +601,23 @@ db_rows_get_value (DbRows *self,
   cell = get_cell (self, row, column);
   switch (cell->type)
     {
-    case SQLITE_INTEGER:
+    case DB_VALUE_INT64:
       g_value_init (value, G_TYPE_INT64);
       g_value_set_int64 (value, cell->v.i);
       return TRUE;
-    case SQLITE_FLOAT:
+    case DB_VALUE_DOUBLE:
       g_value_init (value, G_TYPE_DOUBLE);
       g_value_set_double (value, cell->v.d);
       return TRUE;
-    case SQLITE_TEXT:
+    case DB_VALUE_TEXT:
       g_value_init (value, G_TYPE_STRING);
       g_value_set_string (value, cell_data (self, cell));
       return TRUE;
-    case SQLITE_BLOB:
+    case DB_VALUE_BLOB:
       g_value_init (value, G_TYPE_BYTES);
       g_value_take_boxed (value, db_rows_get_bytes (self, row, column));
       return TRUE;
-    case SQLITE_NULL:
+    case DB_VALUE_NULL:
     default:
       g_value_init (value, G_TYPE_POINTER);   /* holding NULL; see above */
       return FALSE;
@@ -642,18 +645,18 @@ cell_to_variant (DbRows     *self,
 {
   switch (cell->type)
     {
-    case SQLITE_INTEGER:
+    case DB_VALUE_INT64:
       return g_variant_new_int64 (cell->v.i);
-    case SQLITE_FLOAT:
+    case DB_VALUE_DOUBLE:
       return g_variant_new_double (cell->v.d);
-    case SQLITE_TEXT:
+    case DB_VALUE_TEXT:
       return g_variant_new_take_string (cell_to_utf8 (self, cell));
-    case SQLITE_BLOB:
+    case DB_VALUE_BLOB:
       {
         g_autoptr(GBytes) bytes = db_rows_get_bytes (self, row, column);
         return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
       }
-    case SQLITE_NULL:
+    case DB_VALUE_NULL:
     default:
       g_assert_not_reached ();
     }
@@ -670,7 +673,7 @@ row_to_variant (DbRows *self,
     {
       const Cell *cell = get_cell (self, row, column);
 
-      if (cell->type == SQLITE_NULL || !self->first_of_name[column])
+      if (cell->type == DB_VALUE_NULL || !self->first_of_name[column])
         continue;
       g_variant_builder_add (&builder, "{sv}", self->column_names[column],
                              cell_to_variant (self, row, column, cell));
@@ -736,30 +739,30 @@ add_cell_json (JsonBuilder *builder,
 {
   switch (cell->type)
     {
-    case SQLITE_INTEGER:
+    case DB_VALUE_INT64:
       json_builder_add_int_value (builder, cell->v.i);
       break;
-    case SQLITE_FLOAT:
+    case DB_VALUE_DOUBLE:
       /* JSON has no infinities (SQLite turns NaN into NULL itself). */
       if (isfinite (cell->v.d))
         json_builder_add_double_value (builder, cell->v.d);
       else
         json_builder_add_null_value (builder);
       break;
-    case SQLITE_TEXT:
+    case DB_VALUE_TEXT:
       {
         g_autofree char *text = cell_to_utf8 (self, cell);
         json_builder_add_string_value (builder, text);
       }
       break;
-    case SQLITE_BLOB:
+    case DB_VALUE_BLOB:
       {
         g_autofree char *base64 = g_base64_encode ((const guchar *) cell_data (self, cell),
                                                    cell->len);
         json_builder_add_string_value (builder, base64);
       }
       break;
-    case SQLITE_NULL:
+    case DB_VALUE_NULL:
     default:
       json_builder_add_null_value (builder);
       break;

@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "db-sqlite-private.h"
+#include "db-backend-private.h"
 #include "db-pool-health-private.h"
 
 G_BEGIN_DECLS
@@ -14,17 +14,19 @@ G_BEGIN_DECLS
 typedef struct
 {
   GList           link;           /* in the idle or leased queue, or a batch; data = self */
-  DbConn         *conn;
+  DbBackendConn  *conn;
   DbAccess        access;         /* of the lease it is out on */
   gint64          leased_at_us;   /* when it last went out on a lease (monotonic) */
   gboolean        leak_reported;
   gboolean        truncate_log;   /* the last one of a closed pool: empty the WAL */
   DbLeaseOrigin   origin;
+  gboolean        truncate_log;   /* when retired: the last connection of a closed pool */
 } DbSlot;
 
 /* A new connection through the backend, in a slot of its own. */
-DbSlot   *_db_slot_open       (const DbConnSettings  *settings,
-                               GError               **error);
+DbSlot   *_db_slot_open       (const DbBackend         *backend,
+                               const DbBackendSettings *settings,
+                               GError                 **error);
 void      _db_slot_close      (DbSlot                *slot);
 gboolean  _db_slot_is_expired (DbSlot                *slot,
                                guint                  max_lifetime_ms,

@@ -4,10 +4,11 @@
 #include "db-slot-private.h"
 
 DbSlot *
-_db_slot_open (const DbConnSettings  *settings,
-               GError               **error)
+_db_slot_open (const DbBackend          *backend,
+               const DbBackendSettings  *settings,
+               GError                  **error)
 {
-  DbConn *conn = _db_conn_open (settings, error);
+  DbBackendConn *conn = _db_backend_open (backend, settings, error);
   DbSlot *slot;
 
   if (conn == NULL)
@@ -21,8 +22,7 @@ _db_slot_open (const DbConnSettings  *settings,
 void
 _db_slot_close (DbSlot *slot)
 {
-  slot->conn->checkpoint_on_close = slot->truncate_log;
-  _db_conn_close (slot->conn);
+  _db_backend_conn_close (slot->conn, slot->truncate_log);
   g_free (slot);
 }
 

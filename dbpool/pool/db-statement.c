@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <gio/gio.h>
 
+#include "db-bind-private.h"
 #include "db-connection-private.h"
-#include "db-error-private.h"
 #include "db-statement-private.h"
 
 /**
@@ -42,8 +42,7 @@ struct _DbStatement
   gatomicrefcount  ref_count;
   GList            link;       /* in the lease's list of live statements; data = self */
   DbConnection    *lease;      /* strong; NULL once detached */
-  sqlite3_stmt    *stmt;       /* NULL once detached */
-  DbStmtEntry     *entry;      /* its cache entry; NULL for a private copy */
+  DbBackendStmt   *stmt;       /* checked out of the lease's connection; NULL once detached */
   gboolean         stepped;    /* stepped since the last reset */
   gboolean         has_row;    /* the last step produced a row */
 };
@@ -67,15 +66,14 @@ db_connection_prepare (DbConnection  *self,
                        const char    *sql,
                        GError       **error)
 {
-  DbStmtEntry *entry = NULL;
-  sqlite3_stmt *stmt;
+  DbBackendStmt *stmt;
   DbStatement *statement;
 
   g_return_val_if_fail (DB_IS_CONNECTION (self), NULL);
   g_return_val_if_fail (sql != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  stmt = _db_connection_checkout (self, sql, &entry, error);
+  stmt = _db_connection_checkout (self, sql, error);
   if (stmt == NULL)
     return NULL;
 
@@ -87,7 +85,6 @@ db_connection_prepare (DbConnection  *self,
     .link.data = statement,
     .lease = g_object_ref (self),
     .stmt = stmt,
-    .entry = entry,
   };
   g_atomic_ref_count_init (&statement->ref_count);
   _db_connection_track_statement (self, &statement->link);
@@ -95,13 +92,12 @@ db_connection_prepare (DbConnection  *self,
   return statement;
 }
 
-/* Gives the SQLite statement back to the lease's connection and returns the
+/* Gives the backend statement back to the lease's connection and returns the
  * statement's reference on the lease, for the caller to drop. */
 static DbConnection *
 give_back (DbStatement *self)
 {
-  _db_connection_checkin (self->lease, g_steal_pointer (&self->stmt), self->entry);
-  self->entry = NULL;
+  _db_backend_stmt_checkin (g_steal_pointer (&self->stmt));
   self->stepped = FALSE;
   self->has_row = FALSE;
   return g_steal_pointer (&self->lease);
@@ -136,7 +132,7 @@ db_statement_ref (DbStatement *self)
  * db_statement_unref:
  * @self: (transfer full): a statement
  *
- * Drops a reference. The last one gives the SQLite statement back to the lease's
+ * Drops a reference. The last one gives the prepared statement back to the lease's
  * connection (reset, bindings cleared) and drops the statement's reference on the
  * lease, unless the lease was released before.
  */
@@ -178,7 +174,7 @@ check_attached (DbStatement  *self,
 static void
 restart (DbStatement *self)
 {
-  sqlite3_reset (self->stmt);
+  _db_backend_stmt_reset (self->stmt);
   self->stepped = FALSE;
   self->has_row = FALSE;
 }
@@ -196,30 +192,6 @@ begin_bind (DbStatement  *self,
   return TRUE;
 }
 
-/* SQLite numbers parameters with an int; a larger number is simply out of range. */
-static inline int
-param_index (guint index)
-{
-  return (int) MIN (index, (guint) G_MAXINT);
-}
-
-static gboolean
-check_bind (DbStatement  *self,
-            int           rc,
-            guint         index,
-            GError      **error)
-{
-  if (rc == SQLITE_OK)
-    return TRUE;
-  if (rc == SQLITE_RANGE)
-    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT,
-                 "Parameter %u is out of range: “%s” has %d parameter(s), numbered from 1",
-                 index, sqlite3_sql (self->stmt), sqlite3_bind_parameter_count (self->stmt));
-  else
-    _db_connection_set_error (self->lease, error, rc, sqlite3_sql (self->stmt));
-  return FALSE;
-}
-
 /**
  * db_statement_get_n_parameters:
  * @self: a statement
@@ -233,7 +205,7 @@ db_statement_get_n_parameters (DbStatement *self)
 {
   g_return_val_if_fail (self != NULL, 0);
 
-  return self->stmt ? (guint) sqlite3_bind_parameter_count (self->stmt) : 0;
+  return self->stmt ? (guint) self->stmt->n_params : 0;
 }
 
 /**
@@ -253,8 +225,11 @@ db_statement_get_parameter_index (DbStatement *self,
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (name != NULL, 0);
 
-  return self->stmt ? (guint) sqlite3_bind_parameter_index (self->stmt, name) : 0;
+  return self->stmt ? (guint) _db_backend_stmt_param_index (self->stmt, name) : 0;
 }
+
+/* The binds below are the binder's typed binds (db-bind-private.h), which
+ * GVariant parameters go through too: the same checks, the same errors. */
 
 /**
  * db_statement_bind_int64:
@@ -265,8 +240,8 @@ db_statement_get_parameter_index (DbStatement *self,
  *
  * Binds an integer to a parameter.
  *
- * Returns: %TRUE on success; %FALSE with %DB_POOL_ERROR_INVALID_INPUT for a number out
- *   of range, or %DB_POOL_ERROR_MISUSE once the lease was released
+ * Returns: %TRUE on success; %FALSE with %DB_POOL_ERROR_MISUSE for a number out of
+ *   range or once the lease was released
  */
 gboolean
 db_statement_bind_int64 (DbStatement  *self,
@@ -276,10 +251,7 @@ db_statement_bind_int64 (DbStatement  *self,
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!begin_bind (self, error))
-    return FALSE;
-  return check_bind (self, sqlite3_bind_int64 (self->stmt, param_index (index), value),
-                     index, error);
+  return begin_bind (self, error) && _db_bind_int64 (self->stmt, index, value, error);
 }
 
 /**
@@ -291,7 +263,8 @@ db_statement_bind_int64 (DbStatement  *self,
  *
  * Binds a floating-point number to a parameter.
  *
- * Returns: %TRUE on success
+ * Returns: %TRUE on success; %FALSE with %DB_POOL_ERROR_MISUSE for a number out of
+ *   range or once the lease was released
  */
 gboolean
 db_statement_bind_double (DbStatement  *self,
@@ -301,10 +274,7 @@ db_statement_bind_double (DbStatement  *self,
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!begin_bind (self, error))
-    return FALSE;
-  return check_bind (self, sqlite3_bind_double (self->stmt, param_index (index), value),
-                     index, error);
+  return begin_bind (self, error) && _db_bind_double (self->stmt, index, value, error);
 }
 
 /**
@@ -316,8 +286,9 @@ db_statement_bind_double (DbStatement  *self,
  *
  * Binds text to a parameter. The text is copied: @value may be freed at once.
  *
- * Returns: %TRUE on success; %FALSE with %DB_POOL_ERROR_INVALID_INPUT for a number out
- *   of range or text that is not valid UTF-8
+ * Returns: %TRUE on success; %FALSE with %DB_POOL_ERROR_INVALID_INPUT for text that
+ *   is not valid UTF-8, or %DB_POOL_ERROR_MISUSE for a number out of range or once
+ *   the lease was released
  */
 gboolean
 db_statement_bind_text (DbStatement  *self,
@@ -331,6 +302,7 @@ db_statement_bind_text (DbStatement  *self,
 
   if (!check_attached (self, error))
     return FALSE;
+  /* Bad input, not a programming error: checked before the parameter number. */
   if (value != NULL && !g_utf8_validate (value, -1, &end))
     {
       g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT,
@@ -340,11 +312,10 @@ db_statement_bind_text (DbStatement  *self,
     }
   if (!begin_bind (self, error))
     return FALSE;
-  return check_bind (self, value != NULL
-                             ? sqlite3_bind_text (self->stmt, param_index (index),
-                                                  value, -1, SQLITE_TRANSIENT)
-                             : sqlite3_bind_null (self->stmt, param_index (index)),
-                     index, error);
+  if (value == NULL)
+    return _db_bind_null (self->stmt, index, error);
+  /* g_utf8_validate() stopped at the NUL. */
+  return _db_bind_text (self->stmt, index, value, (gsize) (end - value), error);
 }
 
 /**
@@ -356,7 +327,8 @@ db_statement_bind_text (DbStatement  *self,
  *
  * Binds a blob to a parameter. The bytes are copied.
  *
- * Returns: %TRUE on success
+ * Returns: %TRUE on success; %FALSE with %DB_POOL_ERROR_MISUSE for a number out of
+ *   range or once the lease was released
  */
 gboolean
 db_statement_bind_bytes (DbStatement  *self,
@@ -372,12 +344,9 @@ db_statement_bind_bytes (DbStatement  *self,
   if (!begin_bind (self, error))
     return FALSE;
   if (value == NULL)
-    return check_bind (self, sqlite3_bind_null (self->stmt, param_index (index)),
-                       index, error);
+    return _db_bind_null (self->stmt, index, error);
   data = g_bytes_get_data (value, &size);
-  return check_bind (self, sqlite3_bind_blob64 (self->stmt, param_index (index),
-                                                data ? data : "", size, SQLITE_TRANSIENT),
-                     index, error);
+  return _db_bind_blob (self->stmt, index, data, size, error);
 }
 
 /**
@@ -388,7 +357,8 @@ db_statement_bind_bytes (DbStatement  *self,
  *
  * Binds SQL NULL to a parameter.
  *
- * Returns: %TRUE on success
+ * Returns: %TRUE on success; %FALSE with %DB_POOL_ERROR_MISUSE for a number out of
+ *   range or once the lease was released
  */
 gboolean
 db_statement_bind_null (DbStatement  *self,
@@ -397,10 +367,7 @@ db_statement_bind_null (DbStatement  *self,
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!begin_bind (self, error))
-    return FALSE;
-  return check_bind (self, sqlite3_bind_null (self->stmt, param_index (index)),
-                     index, error);
+  return begin_bind (self, error) && _db_bind_null (self->stmt, index, error);
 }
 
 /**
@@ -417,7 +384,7 @@ db_statement_clear_bindings (DbStatement *self)
   if (self->stmt == NULL)
     return;
   db_statement_reset (self);
-  sqlite3_clear_bindings (self->stmt);
+  _db_backend_stmt_clear_bindings (self->stmt);
 }
 
 /**
@@ -435,7 +402,7 @@ gboolean
 db_statement_step (DbStatement  *self,
                    GError      **error)
 {
-  int rc;
+  DbStepResult step;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -444,20 +411,17 @@ db_statement_step (DbStatement  *self,
     return FALSE;
 
   self->stepped = TRUE;
-  rc = sqlite3_step (self->stmt);
-  if (rc == SQLITE_ROW)
+  step = _db_backend_stmt_step (self->stmt, error);
+  if (G_LIKELY (step == DB_STEP_ROW))
     {
       self->has_row = TRUE;
       return TRUE;
     }
 
   self->has_row = FALSE;
-  if (rc == SQLITE_DONE)
-    return FALSE;
-
   /* Reset now: a failed statement must not keep a read snapshot or lock open. */
-  restart (self);
-  _db_connection_set_error (self->lease, error, rc, sqlite3_sql (self->stmt));
+  if (step == DB_STEP_ERROR)
+    restart (self);
   return FALSE;
 }
 
@@ -476,7 +440,6 @@ db_statement_execute (DbStatement  *self,
                       GError      **error)
 {
   gint64 changes;
-  int rc;
 
   g_return_val_if_fail (self != NULL, -1);
   g_return_val_if_fail (error == NULL || *error == NULL, -1);
@@ -486,14 +449,8 @@ db_statement_execute (DbStatement  *self,
 
   if (self->stepped)
     restart (self);
-  rc = _db_stmt_run_to_done (self->stmt, &changes);
+  changes = _db_backend_stmt_run_to_done (self->stmt, error);
   restart (self);
-
-  if (rc != SQLITE_DONE)
-    {
-      _db_connection_set_error (self->lease, error, rc, sqlite3_sql (self->stmt));
-      return -1;
-    }
   return changes;
 }
 
@@ -527,7 +484,7 @@ db_statement_get_n_columns (DbStatement *self)
 {
   g_return_val_if_fail (self != NULL, 0);
 
-  return self->stmt ? (guint) sqlite3_column_count (self->stmt) : 0;
+  return self->stmt ? (guint) _db_backend_stmt_column_count (self->stmt) : 0;
 }
 
 /**
@@ -548,16 +505,17 @@ db_statement_get_column_name (DbStatement *self,
 
   if (self->stmt == NULL)
     return NULL;
-  g_return_val_if_fail (column < (guint) sqlite3_column_count (self->stmt), NULL);
-  return sqlite3_column_name (self->stmt, (int) column);
+  g_return_val_if_fail (column < (guint) _db_backend_stmt_column_count (self->stmt), NULL);
+  return _db_backend_stmt_column_name (self->stmt, (int) column);
 }
 
-/* Getters are for the current row only: a programming error otherwise. */
+/* Getters are for the current row only: a programming error otherwise. The column
+ * count is the one the backend noted when the row came. */
 #define CHECK_ROW(self, column, val)                                                  \
   G_STMT_START {                                                                      \
     g_return_val_if_fail ((self) != NULL, (val));                                     \
     g_return_val_if_fail ((self)->has_row, (val));                                    \
-    g_return_val_if_fail ((column) < (guint) sqlite3_column_count ((self)->stmt), (val)); \
+    g_return_val_if_fail ((column) < (guint) (self)->stmt->n_columns, (val));         \
   } G_STMT_END
 
 /**
@@ -575,7 +533,7 @@ db_statement_is_null (DbStatement *self,
 {
   CHECK_ROW (self, column, TRUE);
 
-  return sqlite3_column_type (self->stmt, (int) column) == SQLITE_NULL;
+  return _db_backend_stmt_column_kind (self->stmt, (int) column) == DB_VALUE_NULL;
 }
 
 /**
@@ -593,7 +551,7 @@ db_statement_get_int64 (DbStatement *self,
 {
   CHECK_ROW (self, column, 0);
 
-  return sqlite3_column_int64 (self->stmt, (int) column);
+  return _db_backend_stmt_column_int64 (self->stmt, (int) column);
 }
 
 /**
@@ -611,7 +569,7 @@ db_statement_get_double (DbStatement *self,
 {
   CHECK_ROW (self, column, 0.0);
 
-  return sqlite3_column_double (self->stmt, (int) column);
+  return _db_backend_stmt_column_double (self->stmt, (int) column);
 }
 
 /**
@@ -628,9 +586,11 @@ const char *
 db_statement_get_string (DbStatement *self,
                          guint        column)
 {
+  gsize len;
+
   CHECK_ROW (self, column, NULL);
 
-  return (const char *) sqlite3_column_text (self->stmt, (int) column);
+  return _db_backend_stmt_column_text (self->stmt, (int) column, &len);
 }
 
 /**
@@ -646,14 +606,13 @@ GBytes *
 db_statement_get_bytes (DbStatement *self,
                         guint        column)
 {
-  const void *data;
-  int size;
+  gconstpointer data;
+  gsize size;
 
   CHECK_ROW (self, column, NULL);
 
-  if (sqlite3_column_type (self->stmt, (int) column) == SQLITE_NULL)
+  if (_db_backend_stmt_column_kind (self->stmt, (int) column) == DB_VALUE_NULL)
     return NULL;
-  data = sqlite3_column_blob (self->stmt, (int) column);
-  size = sqlite3_column_bytes (self->stmt, (int) column);
-  return g_bytes_new (data, (gsize) size);
+  data = _db_backend_stmt_column_blob (self->stmt, (int) column, &size);
+  return g_bytes_new (data, size);
 }

@@ -76,7 +76,7 @@ test('prepare, bind, step and typed getters', () => withPool(async pool => {
         assertPoolError(await assertThrows(() => insert.execute()), DbPool,
             DbPool.PoolError.CONSTRAINT);
         assertPoolError(await assertThrows(() => insert.bind_int64(9, 1)), DbPool,
-            DbPool.PoolError.INVALID_INPUT);
+            DbPool.PoolError.MISUSE);
         assertPoolError(await assertThrows(() => conn.prepare('SELEKT')), DbPool,
             DbPool.PoolError.SQL);
         insert.bind_text(name, 'row5');

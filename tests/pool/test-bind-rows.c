@@ -9,61 +9,97 @@
 #include "dbpool.h"
 #include "db-bind-private.h"
 #include "db-rows-private.h"
+#include "db-sqlite-conn-private.h"
 
-/* These tests drive the binding and result-set layers directly on one raw SQLite
- * connection, without a pool. */
+/* These tests drive the binding and result-set layers directly on one backend
+ * connection (SQLite, in memory), without a pool. */
 
-static sqlite3 *
+static DbBackendConn *
 open_db (void)
 {
-  sqlite3 *db = NULL;
+  DbBackendSettings settings = {
+    .path = (char *) ":memory:",
+    .statement_cache_size = 16,
+  };
+  g_autoptr(GError) error = NULL;
+  DbBackendConn *conn = _db_backend_open (_db_backend_for_path (settings.path), &settings, &error);
 
-  g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
+  g_assert_no_error (error);
   /* Columns without a declared type have no affinity: values keep the type they
    * were bound with, which is what the round trips check. */
-  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE t (v)", NULL, NULL, NULL), ==, SQLITE_OK);
-  return db;
+  g_assert_cmpint (sqlite3_exec (_db_backend_conn_get_handle (conn), "CREATE TABLE t (v)",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  return conn;
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3, sqlite3_close)
+static void
+close_db (DbBackendConn *conn)
+{
+  _db_backend_conn_close (conn, FALSE);
+}
 
-/* Prepares @sql, binds @params (sinking a floating ref), steps to the end and
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DbBackendConn, close_db)
+
+static sqlite3 *
+handle (DbBackendConn *db)
+{
+  return _db_backend_conn_get_handle (db);
+}
+
+/* The SQLite statement behind a backend statement, to check what was bound with
+ * SQLite's own functions. */
+static sqlite3_stmt *
+raw (DbBackendStmt *stmt)
+{
+  return _db_sqlite_stmt (stmt)->stmt;
+}
+
+static DbBackendStmt *
+checkout (DbBackendConn *db,
+          const char    *sql)
+{
+  g_autoptr(GError) error = NULL;
+  DbBackendStmt *stmt = _db_backend_conn_checkout (db, sql, &error);
+
+  if (stmt == NULL)
+    g_error ("prepare “%s”: %s", sql, error->message);
+  return stmt;
+}
+
+/* Checks out @sql, binds @params (sinking a floating ref), steps to the end and
  * collects the rows, as the connection layer does. */
 static DbRows *
-run (sqlite3     *db,
-     const char  *sql,
-     GVariant    *params,
-     GError     **error)
+run (DbBackendConn  *db,
+     const char     *sql,
+     GVariant       *params,
+     GError        **error)
 {
   g_autoptr(GVariant) owned = params != NULL ? g_variant_ref_sink (params) : NULL;
   g_autoptr(DbRows) rows = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    g_error ("prepare “%s”: %s", sql, sqlite3_errmsg (db));
+  g_autoptr(GError) step_error = NULL;
+  DbBackendStmt *stmt = checkout (db, sql);
+  DbStepResult step;
 
   if (!_db_bind_params (stmt, owned, error))
     {
-      sqlite3_finalize (stmt);
+      _db_backend_stmt_checkin (stmt);
       return NULL;
     }
 
   rows = _db_rows_new_for_statement (stmt);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  while ((step = _db_backend_stmt_step (stmt, &step_error)) == DB_STEP_ROW)
     _db_rows_append_current (rows, stmt);
-  if (rc != SQLITE_DONE)
-    g_error ("step “%s”: %s", sql, sqlite3_errmsg (db));
-  sqlite3_finalize (stmt);
+  if (step == DB_STEP_ERROR)
+    g_error ("step “%s”: %s", sql, step_error->message);
+  _db_backend_stmt_checkin (stmt);
 
   return g_steal_pointer (&rows);
 }
 
 static DbRows *
-run_ok (sqlite3    *db,
-        const char *sql,
-        GVariant   *params)
+run_ok (DbBackendConn *db,
+        const char    *sql,
+        GVariant      *params)
 {
   g_autoptr(GError) error = NULL;
   DbRows *rows = run (db, sql, params, &error);
@@ -76,9 +112,9 @@ run_ok (sqlite3    *db,
 /* Binding must fail with MISUSE and a message containing every one of the
  * NULL-terminated substrings. */
 static void
-assert_misuse (sqlite3    *db,
-               const char *sql,
-               GVariant   *params,
+assert_misuse (DbBackendConn *db,
+               const char    *sql,
+               GVariant      *params,
                ...)
 {
   g_autoptr(GError) error = NULL;
@@ -101,12 +137,12 @@ assert_misuse (sqlite3    *db,
 
 /* Stores @value through a parameter and reads it back with its storage class. */
 static DbRows *
-round_trip (sqlite3  *db,
-            GVariant *value)
+round_trip (DbBackendConn *db,
+            GVariant      *value)
 {
   g_autoptr(DbRows) inserted = NULL;
 
-  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM t", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (handle (db), "DELETE FROM t", NULL, NULL, NULL), ==, SQLITE_OK);
   inserted = run_ok (db, "INSERT INTO t (v) VALUES (?)", g_variant_new_tuple (&value, 1));
   g_assert_cmpuint (db_rows_get_n_rows (inserted), ==, 0);
 
@@ -114,9 +150,9 @@ round_trip (sqlite3  *db,
 }
 
 static void
-assert_int_round_trip (sqlite3  *db,
-                       GVariant *value,
-                       gint64    expected)
+assert_int_round_trip (DbBackendConn *db,
+                       GVariant      *value,
+                       gint64         expected)
 {
   g_autoptr(DbRows) rows = round_trip (db, value);
 
@@ -126,9 +162,9 @@ assert_int_round_trip (sqlite3  *db,
 }
 
 static void
-assert_text_round_trip (sqlite3    *db,
-                        GVariant   *value,
-                        const char *expected)
+assert_text_round_trip (DbBackendConn *db,
+                        GVariant      *value,
+                        const char    *expected)
 {
   g_autoptr(DbRows) rows = round_trip (db, value);
 
@@ -137,8 +173,8 @@ assert_text_round_trip (sqlite3    *db,
 }
 
 static void
-assert_null_round_trip (sqlite3  *db,
-                        GVariant *value)
+assert_null_round_trip (DbBackendConn *db,
+                        GVariant      *value)
 {
   g_autoptr(DbRows) rows = round_trip (db, value);
 
@@ -149,7 +185,7 @@ assert_null_round_trip (sqlite3  *db,
 static void
 test_bind_integers (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
 
   assert_int_round_trip (db, g_variant_new_boolean (TRUE), 1);
   assert_int_round_trip (db, g_variant_new_boolean (FALSE), 0);
@@ -166,7 +202,7 @@ test_bind_integers (void)
 static void
 test_bind_double (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = round_trip (db, g_variant_new_double (-0.125));
 
   g_assert_cmpstr (db_rows_get_string (rows, 0, 1), ==, "real");
@@ -176,7 +212,7 @@ test_bind_double (void)
 static void
 test_bind_strings (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
 
   assert_text_round_trip (db, g_variant_new_string ("plain"), "plain");
   assert_text_round_trip (db, g_variant_new_string (""), "");
@@ -190,7 +226,7 @@ static void
 test_bind_blob (void)
 {
   static const guint8 data[] = { 0x00, 0xff, 0x10, 0x00, 'a' };
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = NULL;
   g_autoptr(DbRows) empty = NULL;
   g_autoptr(GBytes) bytes = NULL;
@@ -213,7 +249,7 @@ test_bind_blob (void)
 static void
 test_bind_variant_and_maybe (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
 
   assert_int_round_trip (db, g_variant_new_variant (g_variant_new_int32 (5)), 5);
   assert_int_round_trip (db, g_variant_new_variant (g_variant_new_variant (
@@ -230,7 +266,7 @@ test_bind_variant_and_maybe (void)
 static void
 test_bind_several_positional (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = run_ok (db, "SELECT ?, ?, ?3, ?",
                                    g_variant_new ("(sxdms)", "a", (gint64) 2, 3.5, NULL));
 
@@ -249,7 +285,7 @@ test_bind_named (void)
     "SELECT @name, @n, @name",
     "SELECT $name, $n, $name",
   };
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
 
   for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
     {
@@ -275,7 +311,7 @@ test_bind_named (void)
 static void
 test_bind_wrapped_params (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows1 = NULL;
   g_autoptr(DbRows) rows2 = NULL;
   g_autoptr(DbRows) rows3 = NULL;
@@ -303,11 +339,11 @@ test_bind_wrapped_params (void)
 static void
 test_bind_clears_previous (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(GVariant) first = g_variant_ref_sink (g_variant_new_parsed ("{'a': <1>, 'b': <2>}"));
   g_autoptr(GVariant) second = NULL;
   g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt = NULL;
+  DbBackendStmt *stmt = NULL;
   GVariantBuilder builder;
 
   /* b is a handle, which cannot be bound: the error comes after a was bound. */
@@ -316,32 +352,32 @@ test_bind_clears_previous (void)
   g_variant_builder_add (&builder, "{sv}", "b", g_variant_new_handle (0));
   second = g_variant_ref_sink (g_variant_builder_end (&builder));
 
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT :a, :b", -1, &stmt, NULL), ==, SQLITE_OK);
+  stmt = checkout (db, "SELECT :a, :b");
   g_assert_true (_db_bind_params (stmt, first, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 1), ==, 2);
-  sqlite3_reset (stmt);
+  g_assert_cmpint (sqlite3_step (raw (stmt)), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (raw (stmt), 1), ==, 2);
+  sqlite3_reset (raw (stmt));
 
   g_assert_false (_db_bind_params (stmt, second, &error));
   g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
-  g_assert_cmpint (sqlite3_column_type (stmt, 1), ==, SQLITE_NULL);
-  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_step (raw (stmt)), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (raw (stmt), 0), ==, 3);
+  g_assert_cmpint (sqlite3_column_type (raw (stmt), 1), ==, SQLITE_NULL);
+  _db_backend_stmt_checkin (stmt);
 }
 
-/* Text and blobs are bound without a copy; that must stay valid even if someone
- * serializes the parameters (which frees a tree-form variant's children) between
- * binding and stepping. valgrind or ASan turn a mistake here into an error. */
+/* What was bound must stay valid even if someone serializes the parameters (which
+ * frees a tree-form variant's children) between binding and stepping. valgrind or
+ * ASan turn a mistake here into an error. */
 static void
 test_bind_static_lifetime (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autofree char *long_text = g_strnfill (4096, 'q');
   g_autoptr(GVariant) params = NULL;
   g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt = NULL;
+  DbBackendStmt *stmt = NULL;
   GVariantBuilder builder;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_TUPLE);
@@ -351,21 +387,22 @@ test_bind_static_lifetime (void)
                                                                     "blob", 4, 1));
   params = g_variant_ref_sink (g_variant_builder_end (&builder));
 
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT ?, ?, ?", -1, &stmt, NULL), ==, SQLITE_OK);
+  stmt = checkout (db, "SELECT ?, ?, ?");
   g_assert_true (_db_bind_params (stmt, params, &error));
   g_assert_no_error (error);
   (void) g_variant_get_data (params);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, long_text);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, "inner");
-  g_assert_cmpmem (sqlite3_column_blob (stmt, 2), sqlite3_column_bytes (stmt, 2), "blob", 4);
-  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_step (raw (stmt)), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (raw (stmt), 0), ==, long_text);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (raw (stmt), 1), ==, "inner");
+  g_assert_cmpmem (sqlite3_column_blob (raw (stmt), 2), sqlite3_column_bytes (raw (stmt), 2),
+                   "blob", 4);
+  _db_backend_stmt_checkin (stmt);
 }
 
 static void
 test_misuse_count (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
 
   assert_misuse (db, "SELECT ?, ?", g_variant_new ("(i)", 1), "expects 2", "got 1", NULL);
   assert_misuse (db, "SELECT ?", g_variant_new ("(ii)", 1, 2), "expects 1", "got 2", NULL);
@@ -378,7 +415,7 @@ test_misuse_count (void)
 static void
 test_misuse_missing_name (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
 
   assert_misuse (db, "SELECT :a, :bee", g_variant_new_parsed ("{'a': <1>}"), ":bee", NULL);
   assert_misuse (db, "SELECT @a, @bee", g_variant_new_parsed ("{'a': <1>}"), "@bee", NULL);
@@ -387,7 +424,7 @@ test_misuse_missing_name (void)
 static void
 test_misuse_unused_key (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
 
   /* A typo must not silently bind NULL. */
   assert_misuse (db, "SELECT :name", g_variant_new_parsed ("{'name': <1>, 'nmae': <2>}"),
@@ -403,7 +440,7 @@ test_misuse_unused_key (void)
 static void
 test_misuse_positional_with_dict (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
 
   assert_misuse (db, "SELECT :a, ?", g_variant_new_parsed ("{'a': <1>}"), "positional", "tuple",
                  NULL);
@@ -413,7 +450,7 @@ test_misuse_positional_with_dict (void)
 static void
 test_misuse_unsupported_type (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
 
   assert_misuse (db, "SELECT ?, ?", g_variant_new ("(ih)", 1, 0), "parameter 2", "“h”", NULL);
   assert_misuse (db, "SELECT ?", g_variant_new_parsed ("([1, 2],)"), "parameter 1", "“ai”",
@@ -431,7 +468,7 @@ test_misuse_unsupported_type (void)
 static void
 test_misuse_uint64_overflow (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
 
   assert_misuse (db, "SELECT ?", g_variant_new ("(t)", (guint64) G_MAXINT64 + 1),
                  "parameter 1", "9223372036854775808", NULL);
@@ -442,7 +479,7 @@ test_misuse_uint64_overflow (void)
 /* Rows */
 
 static DbRows *
-mixed_rows (sqlite3 *db)
+mixed_rows (DbBackendConn *db)
 {
   return run_ok (db,
                  "SELECT 1 AS i, 2.5 AS d, 'txt' AS s, x'00ff' AS b, NULL AS n "
@@ -454,7 +491,7 @@ mixed_rows (sqlite3 *db)
 static void
 test_rows_accessors (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = mixed_rows (db);
   g_autoptr(GBytes) blob = NULL;
   g_autoptr(GBytes) text_bytes = NULL;
@@ -515,11 +552,11 @@ test_rows_conversions_match_sqlite (void)
     "'-9223372036854775809', '99999999999999999999', '.5', x'3432', 1.0, 1e20, 0.1, -0.0, "
     "1.0/3, 123456789012345678.0, 9e999, -9e999, -2.5, 1e-7, 9223372036854775807, "
     "-9223372036854775808";
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = run_ok (db, sql, NULL);
   sqlite3_stmt *stmt = NULL;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (handle (db), sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
 
   for (guint i = 0; i < db_rows_get_n_columns (rows); i++)
@@ -545,7 +582,7 @@ test_rows_conversions_match_sqlite (void)
 static void
 test_rows_get_value (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = mixed_rows (db);
   g_auto(GValue) v_int = G_VALUE_INIT;
   g_auto(GValue) v_double = G_VALUE_INIT;
@@ -580,7 +617,7 @@ test_rows_get_value (void)
 static void
 test_rows_variant (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = mixed_rows (db);
   g_autoptr(GVariant) all = NULL;
   g_autoptr(GVariant) row0 = NULL;
@@ -629,7 +666,7 @@ test_rows_variant (void)
 static void
 test_rows_duplicate_names (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = run_ok (db, "SELECT 1 AS a, 2 AS a, 3 AS b", NULL);
   g_autoptr(GVariant) row = g_variant_ref_sink (db_rows_get_row_variant (rows, 0));
   g_autofree char *json = db_rows_to_json (rows);
@@ -645,7 +682,7 @@ test_rows_duplicate_names (void)
 static void
 test_rows_json (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = mixed_rows (db);
   g_autofree char *json = db_rows_to_json (rows);
   g_autoptr(GError) error = NULL;
@@ -679,7 +716,7 @@ test_rows_json (void)
 static void
 test_rows_empty (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = run_ok (db, "SELECT v, v AS w FROM t", NULL);
   g_autoptr(GVariant) variant = NULL;
   g_autofree char *json = NULL;
@@ -701,7 +738,7 @@ test_rows_empty (void)
 static void
 test_rows_non_ascii (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   const char *text = "Grüße — 日本語 🎉";
   g_autoptr(DbRows) rows = run_ok (db, "SELECT ? AS good, CAST (x'ff41' AS TEXT) AS bad",
                                    g_variant_new ("(s)", text));
@@ -731,7 +768,7 @@ test_rows_non_ascii (void)
 static void
 test_rows_blob_outlives_rows (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   guint8 data[1000];
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GVariant) variant = NULL;
@@ -757,7 +794,7 @@ test_rows_blob_outlives_rows (void)
 static void
 test_rows_many (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = run_ok (db,
                                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
                                    "FROM n WHERE i < 20000) "
@@ -796,7 +833,7 @@ render_all (gpointer data)
 static void
 test_rows_threads (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = run_ok (db,
                                    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 "
                                    "FROM n WHERE i < 2999) SELECT i FROM n",
@@ -812,7 +849,7 @@ test_rows_threads (void)
 static void
 test_rows_out_of_range (void)
 {
-  g_autoptr(sqlite3) db = open_db ();
+  g_autoptr(DbBackendConn) db = open_db ();
   g_autoptr(DbRows) rows = run_ok (db, "SELECT 1, 2", NULL);
 
   g_test_expect_message ("dbpool", G_LOG_LEVEL_CRITICAL, "*row < *n_rows*");

@@ -2,6 +2,8 @@
 /* The pool's synchronous paths: leases, waiting, errors, closing. */
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include "test-common.h"
 
 static void

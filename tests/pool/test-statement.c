@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "test-common.h"
 
 #define SCHEMA "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, n INTEGER);"
@@ -343,34 +345,34 @@ test_parameters (void)
   g_assert_cmpint (db_statement_get_int64 (numbered, 2), ==, 20);
   g_assert_cmpint (db_statement_get_int64 (numbered, 3), ==, 1);
 
-  /* Out of range: INVALID_INPUT naming the number, for every bind function. */
+  /* Out of range: MISUSE naming the number, for every bind function. */
   g_assert_false (db_statement_bind_int64 (numbered, 4, 1, &error));
-  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE);
   g_assert_nonnull (strstr (error->message, "Parameter 4"));
   g_clear_error (&error);
   g_assert_false (db_statement_bind_int64 (numbered, 0, 1, &error));
-  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE);
   g_assert_nonnull (strstr (error->message, "Parameter 0"));
   g_clear_error (&error);
   g_assert_false (db_statement_bind_double (numbered, 9, 1.0, &error));
-  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE);
   g_assert_nonnull (strstr (error->message, "9"));
   g_clear_error (&error);
   g_assert_false (db_statement_bind_text (numbered, 9, "x", &error));
-  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE);
   g_clear_error (&error);
   g_assert_false (db_statement_bind_null (numbered, 9, &error));
-  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE);
   g_clear_error (&error);
   {
     g_autoptr(GBytes) b = g_bytes_new ("x", 1);
 
     g_assert_false (db_statement_bind_bytes (numbered, 9, b, &error));
-    g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT);
+    g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE);
     g_clear_error (&error);
   }
   g_assert_false (db_statement_bind_int64 (numbered, G_MAXUINT, 1, &error));
-  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_INPUT);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE);
   g_clear_error (&error);
 
   /* The failed binds changed nothing. */

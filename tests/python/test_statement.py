@@ -104,7 +104,7 @@ class StatementTests(TempDirTestCase):
             for index in (0, 8):
                 with self.assertRaises(GLib.Error) as ctx:
                     stmt.bind_int64(index, 1)
-                self.assertPoolError(ctx, DbPool.PoolError.INVALID_INPUT)
+                self.assertPoolError(ctx, DbPool.PoolError.MISUSE)
                 self.assertIn('Parameter %d' % index, ctx.exception.message)
 
     def test_step_loop_restart_rebind(self):

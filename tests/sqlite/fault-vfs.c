@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "fault-vfs.h"
-#include "db-sqlite-private.h"
+#include "db-sqlite-conn-private.h"
 
 typedef struct
 {

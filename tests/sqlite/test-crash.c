@@ -23,6 +23,8 @@
 #include <sys/prctl.h>
 #endif
 
+#include <sqlite3.h>
+
 #include "test-common.h"
 
 #if defined(__has_include)
