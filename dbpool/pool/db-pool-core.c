@@ -583,13 +583,13 @@ _db_pool_core_return (DbPoolCore *self,
                       DbSlot     *slot,
                       DbAccess    access)
 {
-  DbConn *conn = slot->conn;
+  DbBackendConn *conn = slot->conn;
   DbBatch batch = DB_BATCH_INIT;
   gboolean healthy;
   gint64 now;
 
   /* Outside the lock: this may roll back a transaction. */
-  healthy = _db_conn_reset_for_reuse (conn);
+  healthy = _db_backend_conn_reset_for_reuse (conn);
   now = g_get_monotonic_time ();
   conn->last_used_us = now;
 

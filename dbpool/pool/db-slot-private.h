@@ -20,7 +20,6 @@ typedef struct
   gboolean        leak_reported;
   gboolean        truncate_log;   /* the last one of a closed pool: empty the WAL */
   DbLeaseOrigin   origin;
-  gboolean        truncate_log;   /* when retired: the last connection of a closed pool */
 } DbSlot;
 
 /* A new connection through the backend, in a slot of its own. */
