@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The asynchronous contenders: N operations in flight from this thread's main loop,
- * each completed one issuing the next, every round trip timed from call to callback.
+ * each completed one submitting the next, every round trip timed from call to callback.
  *
  * Their floor (BENCH_HOP) makes the same two thread hops as query_async, a job on a
  * GThreadPool and a GTask result delivered on this thread's main context, around the
@@ -37,7 +37,7 @@ typedef struct
   gboolean  write;
 } AsyncOp;
 
-static void issue (AsyncRun *run);
+static void submit (AsyncRun *run);
 
 static void
 done (GObject      *source,
@@ -69,7 +69,7 @@ done (GObject      *source,
     }
   run->in_flight--;
   g_free (op);
-  issue (run);
+  submit (run);
 }
 
 /* On a GThreadPool worker: a raw connection from the idle stack, the statement, the
@@ -99,7 +99,7 @@ hop_job (gpointer data,
 }
 
 static void
-issue (AsyncRun *run)
+submit (AsyncRun *run)
 {
   guint64 r;
   AsyncOp *op;
@@ -136,7 +136,7 @@ phase (AsyncRun *run,
 
   run->deadline_ns = start_ns + (gint64) (seconds * 1e9);
   for (guint i = 0; i < run->spec->threads; i++)
-    issue (run);
+    submit (run);
   while (run->in_flight > 0)
     g_main_context_iteration (NULL, TRUE);
   return (run->end_ns - start_ns) / 1e9;
