@@ -1,36 +1,40 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* HistoryStorage under the load it exists for: the real LSP captures recorded by four
- * concurrent producers (each on its own thread and main context, a few messages in
- * flight, as an LSP bridge relaying several servers would), first until the target
- * number of diagnostics is stored, then on and on while the main thread asks for file
- * histories one after the other and times each round trip.
- * The limits it is compared with are in bench-history-limits.c. */
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
-
+/* HistoryStorage recording the real LSP captures (tests/data/lsp/ *.jsonl, one
+ * publishDiagnostics notification a line), replayed over and over by 4 producer
+ * threads, each with its own main context and a few messages in flight, as several
+ * language servers would publish. The file-history queries come from this thread,
+ * one after the other, each timed from call to callback. */
 #include <json-glib/json-glib.h>
 
 #include "bench.h"
 
 #define N_PRODUCERS      4
 #define PRODUCER_WINDOW  8    /* messages in flight per producer */
-#define HISTORY_LIMIT    50
+#define HISTORY_LIMIT    50   /* snapshots per file-history query */
+
+struct _BenchHistory
+{
+  GPtrArray *messages;        /* char *, one notification each */
+  GPtrArray *uris;            /* char *, the file of each */
+  GArray    *n_diagnostics;   /* guint, in each */
+  guint      total;           /* diagnostics in all of them */
+  char      *db_path;
+  guint64    target;          /* diagnostics stored by the fill */
+  gboolean   filled;
+};
 
 typedef struct
 {
-  DbHistoryStorage *storage;
-  const BenchCaptures   *captures;
-  guint64          *next;         /* __atomic: messages handed out so far */
-  guint64           limit;        /* 0: until *stop */
-  int              *stop;         /* atomic */
-  GMainContext     *context;
+  BenchHistory     *history;
+  DbHistoryStorage *storage;     /* NULL: parse only, store nothing (the limit) */
   GThread          *thread;
+  GMainContext     *context;
+  guint64          *next;        /* __atomic: messages handed out, by all producers */
+  guint64           limit;       /* 0: until *stop */
+  int              *stop;        /* atomic */
   guint             in_flight;
-  guint64           snapshots;
   guint64           diagnostics;
-  guint64           errors;
-  char             *first_error;
+  GError           *error;       /* the first failure, which stops this producer */
 } Producer;
 
 typedef struct
@@ -39,7 +43,7 @@ typedef struct
   guint     message;
 } Record;
 
-static gboolean producer_issue (Producer *p);
+static void produce (Producer *p);
 
 static void
 recorded (GObject      *source,
@@ -51,111 +55,124 @@ recorded (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (db_history_storage_record_lsp_json_finish (DB_HISTORY_STORAGE (source), result, &error) > 0)
-    {
-      p->snapshots++;
-      p->diagnostics += g_array_index (p->captures->n_diagnostics, guint, rec->message);
-    }
-  else
-    {
-      p->errors++;
-      if (p->first_error == NULL)
-        p->first_error = g_strdup (error ? error->message : "no snapshot id");
-    }
+    p->diagnostics += g_array_index (p->history->n_diagnostics, guint, rec->message);
+  else if (!bench_check (FALSE, &error))
+    bench_keep_first_error (&p->error, &error);
   p->in_flight--;
   g_free (rec);
-  producer_issue (p);
+  produce (p);
 }
 
-static gboolean
-producer_issue (Producer *p)
+/* The next message, or -1 when done. */
+static gint64
+next_message (Producer *p)
 {
-  guint n_messages = p->captures->messages->len;
   guint64 seq;
+
+  if (g_atomic_int_get (p->stop) || p->error != NULL)
+    return -1;
+  seq = __atomic_fetch_add (p->next, 1, __ATOMIC_RELAXED);
+  return p->limit != 0 && seq >= p->limit ? -1 : (gint64) (seq % p->history->messages->len);
+}
+
+static void
+produce (Producer *p)
+{
+  gint64 m = next_message (p);
   Record *rec;
 
-  if (g_atomic_int_get (p->stop))
-    return FALSE;
-  seq = __atomic_fetch_add (p->next, 1, __ATOMIC_RELAXED);
-  if (p->limit != 0 && seq >= p->limit)
-    return FALSE;
-
+  if (m < 0)
+    return;
   rec = g_new (Record, 1);
   rec->producer = p;
-  rec->message = (guint) (seq % n_messages);
+  rec->message = (guint) m;
   p->in_flight++;
-  db_history_storage_record_lsp_json_async (p->storage,
-                                            g_ptr_array_index (p->captures->messages, rec->message),
+  db_history_storage_record_lsp_json_async (p->storage, g_ptr_array_index (p->history->messages, m),
                                             NULL, recorded, rec);
-  return TRUE;
 }
 
 static gpointer
 producer_thread (gpointer data)
 {
   Producer *p = data;
+  gint64 m;
 
+  /* The limit: what every record costs before storage, json-glib building the tree of
+   * a notification (reading its fields is cheap next to that). */
+  while (p->storage == NULL && (m = next_message (p)) >= 0)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (json_parser_load_from_data (parser, g_ptr_array_index (p->history->messages, m), -1, &p->error))
+        p->diagnostics += g_array_index (p->history->n_diagnostics, guint, m);
+    }
   g_main_context_push_thread_default (p->context);
-  for (guint i = 0; i < PRODUCER_WINDOW; i++)
-    if (!producer_issue (p))
-      break;
+  for (guint i = 0; p->storage != NULL && i < PRODUCER_WINDOW; i++)
+    produce (p);
   while (p->in_flight > 0)
     g_main_context_iteration (p->context, TRUE);
   g_main_context_pop_thread_default (p->context);
   return NULL;
 }
 
-static void
-start_producers (Producer         *producers,
-                 DbHistoryStorage *storage,
-                 const BenchCaptures   *captures,
-                 guint64          *next,
-                 guint64           limit,
-                 int              *stop)
+BenchHistory *
+bench_history_new (const char  *lsp_dir,
+                   const char  *db_path,
+                   guint64      target,
+                   GError     **error)
 {
-  for (guint i = 0; i < N_PRODUCERS; i++)
+  g_autoptr(BenchHistory) h = g_new0 (BenchHistory, 1);
+  g_autoptr(GDir) dir = g_dir_open (lsp_dir, 0, error);
+  const char *name;
+
+  h->messages = g_ptr_array_new_with_free_func (g_free);
+  h->uris = g_ptr_array_new_with_free_func (g_free);
+  h->n_diagnostics = g_array_new (FALSE, FALSE, sizeof (guint));
+  h->db_path = g_strdup (db_path);
+  h->target = target;
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
-      producers[i] = (Producer) {
-        .storage = storage,
-        .captures = captures,
-        .next = next,
-        .limit = limit,
-        .stop = stop,
-        .context = g_main_context_new (),
-      };
+      g_autofree char *path = g_build_filename (lsp_dir, name, NULL);
+      g_autofree char *contents = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      if (!g_str_has_suffix (name, ".jsonl"))
+        continue;
+      if (!g_file_get_contents (path, &contents, NULL, error))
+        return NULL;
+      lines = g_strsplit (contents, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          g_autoptr(JsonParser) parser = json_parser_new ();
+          JsonObject *params;
+          guint n;
+
+          if (lines[i][0] == '\0')
+            continue;
+          if (!json_parser_load_from_data (parser, lines[i], -1, error))
+            return NULL;
+          params = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                                  "params");
+          n = json_array_get_length (json_object_get_array_member (params, "diagnostics"));
+          g_ptr_array_add (h->messages, g_strdup (lines[i]));
+          g_ptr_array_add (h->uris, g_strdup (json_object_get_string_member (params, "uri")));
+          g_array_append_val (h->n_diagnostics, n);
+          h->total += n;
+        }
     }
-  for (guint i = 0; i < N_PRODUCERS; i++)
-    producers[i].thread = g_thread_new ("bench-producer", producer_thread, &producers[i]);
+  if (dir != NULL && h->total == 0)
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "No LSP diagnostics in %s", lsp_dir);
+  return h->total > 0 ? g_steal_pointer (&h) : NULL;
 }
 
-/* Joins the producers; returns the diagnostics they recorded. */
-static guint64
-join_producers (Producer  *producers,
-                guint64   *snapshots,
-                GError   **error)
+void
+bench_history_free (BenchHistory *h)
 {
-  guint64 diagnostics = 0;
-  guint64 errors = 0;
-  g_autofree char *first_error = NULL;
-
-  *snapshots = 0;
-  for (guint i = 0; i < N_PRODUCERS; i++)
-    {
-      Producer *p = &producers[i];
-
-      g_thread_join (p->thread);
-      g_main_context_unref (p->context);
-      diagnostics += p->diagnostics;
-      *snapshots += p->snapshots;
-      errors += p->errors;
-      if (first_error == NULL)
-        first_error = g_steal_pointer (&p->first_error);
-      g_free (p->first_error);
-    }
-  if (errors > 0)
-    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_FAILED,
-                 "%" G_GUINT64_FORMAT " records failed, the first with: %s",
-                 errors, first_error);
-  return diagnostics;
+  g_ptr_array_unref (h->messages);
+  g_ptr_array_unref (h->uris);
+  g_array_unref (h->n_diagnostics);
+  g_free (h->db_path);
+  g_free (h);
 }
 
 static void
@@ -163,138 +180,101 @@ store_result (GObject      *source,
               GAsyncResult *result,
               gpointer      data)
 {
-  GAsyncResult **out = data;
-
-  *out = g_object_ref (result);
+  *(GAsyncResult **) data = g_object_ref (result);
 }
 
-static gint64
-count_diagnostics (DbHistoryStorage  *storage,
-                   GError           **error)
+/* File-history queries one after the other until @deadline_ns, each timed. */
+static gboolean
+query (BenchHistory      *history,
+       DbHistoryStorage  *storage,
+       gint64             deadline_ns,
+       GArray            *latency_ns,
+       GError           **error)
 {
-  DbPool *pool = db_history_storage_get_pool (storage);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(DbRows) rows = NULL;
+  guint64 rng = g_random_int () | 1;
 
-  db_pool_query_async (pool, "SELECT count(*) FROM diagnostics", NULL, NULL,
-                       store_result, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  rows = db_pool_query_finish (pool, result, error);
-  return rows != NULL ? db_rows_get_int64 (rows, 0, 0) : -1;
+  while (bench_now_ns () < deadline_ns)
+    {
+      const char *uri = g_ptr_array_index (history->uris, bench_rand (&rng) % history->uris->len);
+      g_autoptr(GAsyncResult) res = NULL;
+      g_autoptr(GListModel) snapshots = NULL;
+      gint64 t0 = bench_now_ns ();
+      double ns;
+
+      db_history_storage_get_file_history_async (storage, uri, HISTORY_LIMIT, NULL,
+                                                 store_result, &res);
+      while (res == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      snapshots = db_history_storage_get_file_history_finish (storage, res, error);
+      ns = (double) (bench_now_ns () - t0);
+      if (!bench_check (snapshots != NULL && g_list_model_get_n_items (snapshots) > 0, error))
+        return FALSE;
+      g_array_append_val (latency_ns, ns);
+    }
+  return TRUE;
 }
 
 gboolean
-bench_history_run (const char          *data_dir,
-                   const char          *work_dir,
-                   guint64              target_diagnostics,
-                   double               query_seconds,
-                   BenchHistoryResult  *out,
-                   GError             **error)
+bench_history_run (BenchHistory     *history,
+                   const BenchSpec  *spec,
+                   BenchResult      *result,
+                   GError          **error)
 {
-  g_auto(BenchCaptures) captures = { 0 };
-  g_autofree char *path = g_build_filename (work_dir, "history.db", NULL);
-  g_autoptr(DbHistoryConfig) config = NULL;
-  g_autoptr(DbHistoryStorage) storage = NULL;
-  g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gint64));   /* ns */
+  g_autoptr(DbHistoryConfig) config = db_history_config_new (history->db_path);
+  g_autoptr(GArray) latency_ns = g_array_new (FALSE, FALSE, sizeof (double));
+  BenchContender who = spec->contender;
+  DbHistoryStorage *storage = NULL;
   Producer producers[N_PRODUCERS];
-  guint64 next = 0;
-  guint64 passes, snapshots, recorded_diagnostics;
+  guint64 next = 0, passes = MAX ((history->target + history->total - 1) / history->total, 1);
   int stop = 0;
-  gint64 start, elapsed, deadline, cpu_start;
-  guint64 rng = 0x2545F4914F6CDD1DULL;
+  double diagnostics = 0;
+  gint64 start;
+  gboolean ok = TRUE;
 
-  memset (out, 0, sizeof *out);
-  if (!bench_captures_load (&captures, data_dir, error))
-    return FALSE;
-  out->messages = captures.messages->len;
-  out->diagnostics = captures.total;
-  out->history_limit = HISTORY_LIMIT;
-
-  /* The limits first, on an idle pool. */
-  out->limit_threads = g_get_num_processors ();
-  out->parse_rate = bench_parse_limit (&captures, out->limit_threads, query_seconds / 4);
-  out->parse_rate_one_thread = bench_parse_limit (&captures, 1, query_seconds / 4);
-  out->insert_rate = bench_insert_limit (&captures, work_dir, query_seconds / 4, error);
-  if (out->insert_rate < 0)
-    return FALSE;
-  /* Each diagnostic costs a parse and an insert; on N cores at best
-   * N / (1/parse-per-thread + 1/insert) diagnostics/s. */
-  out->pipeline_ceiling = out->limit_threads /
-                          (1.0 / out->parse_rate_one_thread + 1.0 / out->insert_rate);
-
-  config = db_history_config_new (path);
-  /* Cleanup would delete what the query phase needs stored. */
-  db_history_config_set_auto_cleanup_interval_s (config, 0);
-  storage = db_history_storage_new (config, NULL, error);
-  if (storage == NULL)
-    return FALSE;
-
-  /* Fill: whole passes over the captures until the target is reached. */
-  passes = MAX ((target_diagnostics + captures.total - 1) / captures.total, 1);
-  start = bench_now_ns ();
-  cpu_start = bench_cpu_ns ();
-  start_producers (producers, storage, &captures, &next, passes * captures.messages->len, &stop);
-  out->ingest_diagnostics = join_producers (producers, &out->ingest_snapshots, error);
-  elapsed = bench_now_ns () - start;
-  out->ingest_cores = (bench_cpu_ns () - cpu_start) / (double) elapsed;
-  if (error != NULL && *error != NULL)
-    return FALSE;
-  out->ingest_seconds = elapsed / 1e9;
-  out->ingest_rate = out->ingest_diagnostics / out->ingest_seconds;
-
-  {
-    gint64 stored = count_diagnostics (storage, error);
-
-    if (stored < 0)
-      return FALSE;
-    out->stored_diagnostics = (guint64) stored;
-  }
-
-  /* Query while ingesting. */
-  next = 0;
-  start_producers (producers, storage, &captures, &next, 0, &stop);
-  start = bench_now_ns ();
-  deadline = start + (gint64) (query_seconds * 1e9);
-  while (bench_now_ns () < deadline)
+  /* The queries need something to read: the fill comes first, with the library's
+   * defaults, into this run's empty database, once. */
+  if (who != BENCH_PARSE && who != BENCH_FILL && !history->filled)
     {
-      const char *uri = g_ptr_array_index (captures.uris, bench_rand (&rng) % captures.uris->len);
-      g_autoptr(GAsyncResult) result = NULL;
-      g_autoptr(GListModel) history = NULL;
-      gint64 t0 = bench_now_ns ();
-      gint64 ns;
+      BenchSpec fill = { .contender = BENCH_FILL };
 
-      db_history_storage_get_file_history_async (storage, uri, HISTORY_LIMIT, NULL,
-                                                 store_result, &result);
-      while (result == NULL)
-        g_main_context_iteration (NULL, TRUE);
-      history = db_history_storage_get_file_history_finish (storage, result, error);
-      ns = bench_now_ns () - t0;
-      if (history == NULL)
-        break;
-      if (g_list_model_get_n_items (history) == 0)
-        {
-          g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_FAILED,
-                       "The history of %s came back empty", uri);
-          break;
-        }
-      g_array_append_val (latencies, ns);
+      if (!bench_history_run (history, &fill, result, error))
+        return FALSE;
     }
-  g_atomic_int_set (&stop, 1);
-  recorded_diagnostics = join_producers (producers, &snapshots,
-                                         error != NULL && *error != NULL ? NULL : error);
-  elapsed = bench_now_ns () - start;
-  if (error != NULL && *error != NULL)
-    return FALSE;
+  /* The queries read what cleanup would delete. */
+  db_history_config_set_auto_cleanup_interval_s (config, 0);
+  bench_tuning_apply (who == BENCH_FILL ? NULL : &spec->tuning);
+  if (who != BENCH_PARSE)
+    ok = (storage = db_history_storage_new (config, NULL, error)) != NULL;
+  start = bench_now_ns ();
+  for (guint i = 0; ok && who != BENCH_QUERY && i < N_PRODUCERS; i++)
+    {
+      producers[i] = (Producer) { .history = history, .storage = storage, .next = &next,
+                                  .limit = who == BENCH_FILL ? passes * history->messages->len : 0,
+                                  .stop = &stop, .context = g_main_context_new () };
+      producers[i].thread = g_thread_new ("bench-producer", producer_thread, &producers[i]);
+    }
+  if (ok && who == BENCH_PARSE)
+    g_usleep ((gulong) (spec->seconds * G_USEC_PER_SEC));
+  else if (ok && who != BENCH_FILL)
+    ok = query (history, storage, start + (gint64) (spec->seconds * 1e9), latency_ns, error);
+  /* The fill's producers stop at their limit. */
+  g_atomic_int_set (&stop, who != BENCH_FILL);
+  for (guint i = 0; (storage != NULL || who == BENCH_PARSE) && who != BENCH_QUERY && i < N_PRODUCERS; i++)
+    {
+      g_thread_join (producers[i].thread);
+      g_main_context_unref (producers[i].context);
+      diagnostics += producers[i].diagnostics;
+      ok = bench_keep_first_error (ok ? error : NULL, &producers[i].error) && ok;
+    }
+  result->ops_per_s = (who == BENCH_QUERY ? latency_ns->len : diagnostics) /
+                      ((bench_now_ns () - start) / 1e9);
+  result->p50_ns = bench_percentile (latency_ns, 50);
+  result->p99_ns = bench_percentile (latency_ns, 99);
+  history->filled |= who == BENCH_FILL && ok;
 
-  out->concurrent_ingest_rate = recorded_diagnostics / (elapsed / 1e9);
-  out->query_count = latencies->len;
-  out->query_p50_ms = bench_percentile (latencies, 50) / 1e6;
-  out->query_p99_ms = bench_percentile (latencies, 99) / 1e6;
-  out->query_max_ms = bench_percentile (latencies, 100) / 1e6;
-
-  /* Let the storage's last main-context work run before it goes. */
+  g_clear_object (&storage);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  return TRUE;
+  bench_tuning_apply (NULL);
+  return ok;
 }

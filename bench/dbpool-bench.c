@@ -1,335 +1,404 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* dbpool-bench: the pool against the alternatives it replaces and against SQLite's
- * own limit, in one run, on one machine (issue 6; HistoryStorage numbers of issue 4).
- *
- *   dbpool-bench [--quick] [--json FILE] [--markdown FILE] [--repeat N] [--strict]
- *
- * Every number is the median of --repeat runs, and the runs of one repetition are
- * interleaved (each contender once, then the next repetition), so that a burst of
- * load from elsewhere on the machine hits all contenders alike. The targets are
- * checked on ratios within this one run. Exit status is 0 whatever the targets say,
- * unless --strict is given. */
-#include <stdio.h>
+/* dbpool-bench: the pool against SQLite's own limit and the designs it replaces, and
+ * each of the library's speed tricks on and off, in one table of ratios taken within
+ * one run. The figures belong in docs/benchmarks.md, which says how to read them. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <glib/gstdio.h>
 
-#include "bench-session.h"
+#include "bench.h"
 
-static gboolean opt_quick;
-static gboolean opt_strict;
-static gboolean opt_keep;
-static char *opt_json;
-static char *opt_markdown;
-static char *opt_dir;
-static char *opt_lsp_data;
-static char *opt_threads;
-static int opt_repeat;
-static gint64 opt_ops;
-static double opt_max_seconds;
-static gint64 opt_history_diagnostics;
-static char *opt_sections;
-static char *opt_workloads;
-static char *opt_contenders;
+static gboolean  opt_quick;
+static char     *opt_sections;
+static double    opt_seconds;
+static int       opt_rounds;
+static char     *opt_lsp_data;
 
-static const GOptionEntry option_entries[] = {
-  { "quick", 'q', 0, G_OPTION_ARG_NONE, &opt_quick,
-    "Short version (what `meson test --benchmark` runs)", NULL },
-  { "json", 'j', 0, G_OPTION_ARG_FILENAME, &opt_json,
-    "Write the full results here (default: dbpool-bench.json)", "FILE" },
-  { "markdown", 'm', 0, G_OPTION_ARG_FILENAME, &opt_markdown,
-    "Also write the markdown report here", "FILE" },
-  { "repeat", 'r', 0, G_OPTION_ARG_INT, &opt_repeat,
-    "Repetitions of every measurement; medians are reported (default 3)", "N" },
-  { "ops", 0, 0, G_OPTION_ARG_INT64, &opt_ops,
-    "Operations per throughput run (default 100000, quick 4000)", "N" },
-  { "max-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_max_seconds,
-    "Cap on one throughput run (default 1.5, quick 0.15)", "S" },
-  { "threads", 't', 0, G_OPTION_ARG_STRING, &opt_threads,
-    "Thread counts of the sweep (default 1,2,4,8,16; quick 1,2,8)", "LIST" },
-  { "history-diagnostics", 0, 0, G_OPTION_ARG_INT64, &opt_history_diagnostics,
-    "Diagnostics stored before the history queries (default 1000000, quick 100000)", "N" },
+static const GOptionEntry options[] = {
+  { "quick", 0, 0, G_OPTION_ARG_NONE, &opt_quick, "The short version (seconds, not minutes)", NULL },
+  { "section", 0, 0, G_OPTION_ARG_STRING, &opt_sections,
+    "Only these sections (default: all)", "read,write,async,history,tricks" },
+  { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_seconds,
+    "Measured time per run (default 0.5, quick 0.1; tricks half of it)", "S" },
+  { "rounds", 0, 0, G_OPTION_ARG_INT, &opt_rounds,
+    "Rounds of each comparison (default 5, quick 2; tricks 4 times as many)", "N" },
   { "lsp-data", 0, 0, G_OPTION_ARG_FILENAME, &opt_lsp_data,
-    "The LSP captures (default: $DBPOOL_LSP_DATA_DIR, else the source tree's ../shared/data/lsp)", "DIR" },
-  { "sections", 0, 0, G_OPTION_ARG_STRING, &opt_sections,
-    "Only these sections: sweep,breakdown,original,latency,scaling,history (default: all)", "LIST" },
-  { "workloads", 0, 0, G_OPTION_ARG_STRING, &opt_workloads,
-    "Only these sweep workloads: read,write,mix,write-full,mix-full "
-    "(default: all; quick: all but mix-full)", "LIST" },
-  { "contenders", 0, 0, G_OPTION_ARG_STRING, &opt_contenders,
-    "Only these contenders: raw,raw-threads,single,open,sync,sync-variant,async,async-limit,"
-    "lease,lease-new,held,held-variant; also "
-    "single-fifo, which runs only when named (default: all but single-fifo)", "LIST" },
-  { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_dir,
-    "Where the databases go (default: a new directory under the temporary directory)", "DIR" },
-  { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep,
-    "Keep the databases afterwards", NULL },
-  { "strict", 0, 0, G_OPTION_ARG_NONE, &opt_strict,
-    "Exit with status 1 if a target is missed", NULL },
+    "The LSP captures, *.jsonl (default: the source tree's tests/data/lsp)", "DIR" },
   G_OPTION_ENTRY_NULL
 };
 
-/* ------------------------------------------------------------------------------- */
-/* Sections.                                                                       */
+typedef enum { OPS, P50, P99, N_METRICS } Metric;
 
-static gboolean
-run_sweep (BenchSession  *session,
-           GError       **error)
+#define MAX_CASES   64
+#define MAX_ROWS    96
+#define MAX_ROUNDS  64
+
+/* One measurement, repeated in rounds. */
+typedef struct
 {
-  const BenchPlan *plan = &session->plan;
-  g_autoptr(GPtrArray) list = g_ptr_array_new ();
-  guint64 warmup = MIN (plan->ops / 10, 2000);
+  const char *label;
+  BenchSpec   spec;
+  double      values[N_METRICS][MAX_ROUNDS];
+  guint       n_rounds;
+} Case;
 
-  for (guint w = 0; w < bench_n_sweep_workloads; w++)
-    {
-      DbSynchronous sync = bench_sweep_workloads[w].synchronous;
-      guint permille = bench_sweep_workloads[w].write_permille;
+/* One line of the table: a number of a case, and the line it is divided by. */
+typedef struct
+{
+  const char *section;
+  const char *contender;
+  const char *threads;
+  Case       *c;
+  Metric      metric;
+  int         reference;          /* -1: none */
+} Row;
 
-      if (!bench_selected (session->workloads, bench_sweep_workloads[w].key))
-        continue;
-      bench_session_add_case (session, list, "sweep", IMPL_RAW, sync, permille, 1,
-                              plan->ops, warmup, plan->max_seconds, FALSE);
-      for (guint t = 0; t < plan->n_threads; t++)
-        {
-          static const BenchImpl impls[] = { IMPL_SINGLE, IMPL_SINGLE_FIFO, IMPL_OPEN_PER_OP,
-                                             IMPL_POOL_SYNC };
+typedef struct
+{
+  Case          cases[MAX_CASES];
+  guint         n_cases;
+  Row           rows[MAX_ROWS];
+  guint         n_rows;
+  GStringChunk *strings;          /* of the labels */
+  char         *db_path;
+  BenchHistory *history;          /* NULL without captures */
+  double        seconds;          /* per run */
+  guint         rounds;
+  double        query_seconds;    /* of file-history queries, per run */
+} Bench;
 
-          for (guint i = 0; i < G_N_ELEMENTS (impls); i++)
-            /* Open-per-op warms nothing up. */
-            bench_session_add_case (session, list, "sweep", impls[i], sync, permille,
-                                    plan->threads[t], plan->ops,
-                                    impls[i] == IMPL_OPEN_PER_OP ? warmup / 10 : warmup,
-                                    plan->max_seconds, FALSE);
-          /* The GVariant idiom beside the fast one. Under FULL both wait for the disk
-           * and would only measure it again. */
-          if (sync == DB_SYNCHRONOUS_NORMAL)
-            bench_session_add_case (session, list, "sweep", IMPL_POOL_SYNC_VARIANT, sync, permille,
-                                    plan->threads[t], plan->ops, warmup, plan->max_seconds, FALSE);
-        }
-      /* SQLite's own ceiling for concurrent reads in one process (writers on several
-       * raw connections would only meet in SQLite's busy handler). */
-      if (permille == 0)
-        for (guint t = 0; t < plan->n_threads; t++)
-          if (plan->threads[t] > 1)
-            bench_session_add_case (session, list, "sweep", IMPL_RAW_THREADS, sync, permille,
-                                    plan->threads[t], plan->ops, warmup, plan->max_seconds, FALSE);
-      for (guint k = 0; k < plan->n_in_flight; k++)
-        bench_session_add_case (session, list, "sweep", IMPL_POOL_ASYNC, sync, permille,
-                                plan->in_flight[k], plan->ops, warmup, plan->max_seconds, FALSE);
-    }
+static Case *
+add_case (Bench          *b,
+          const char     *label,
+          BenchContender  who,
+          guint           write_permille,
+          guint           threads,
+          const DbTuning *tuning)
+{
+  Case *c = &b->cases[b->n_cases++];
 
-  g_printerr ("Throughput sweep: %u cases x %u\n", list->len, plan->repeat);
-  return bench_session_run_cases (session, list, plan->repeat, error);
+  g_assert (b->n_cases <= MAX_CASES);
+  c->label = g_string_chunk_insert (b->strings, label);
+  c->spec = (BenchSpec) {
+    .db_path = b->db_path, .contender = who, .write_permille = write_permille,
+    .threads = threads, .max_connections = 16,
+    .seconds = who == BENCH_PARSE ? b->query_seconds / 5 : who >= BENCH_PARSE ? b->query_seconds
+             : b->seconds,
+    .tuning = tuning ? *tuning : bench_default_tuning,
+  };
+  return c;
 }
 
-/* The original design's rows: a burst of 100 writes, of 50 reads, and of both at once.
- * Each contender first runs one untimed burst (the pool opens the connections the
- * burst needs, the single connection warms its cache), then the measured one: the
- * steady state of a long-running application, where open-per-op still opens a
- * connection for every operation. */
-static gboolean
-run_original (BenchSession  *session,
-              GError       **error)
+static int
+add_row (Bench      *b,
+         const char *section,
+         const char *contender,
+         const char *threads,
+         Case       *c,
+         Metric      metric,
+         int         reference)
 {
-  g_autoptr(GPtrArray) list = g_ptr_array_new ();
-
-  for (guint i = 0; i < bench_n_original_rows; i++)
-    {
-      static const BenchImpl impls[] = { IMPL_SINGLE, IMPL_OPEN_PER_OP, IMPL_POOL_SYNC };
-      guint ops = bench_original_rows[i].ops;
-      guint permille = bench_original_rows[i].write_permille;
-
-      for (guint j = 0; j < G_N_ELEMENTS (impls); j++)
-        bench_session_add_case (session, list, "original", impls[j], DB_SYNCHRONOUS_NORMAL,
-                                permille, BENCH_ORIGINAL_THREADS, ops, ops, 0, FALSE);
-      bench_session_add_case (session, list, "original", IMPL_POOL_ASYNC, DB_SYNCHRONOUS_NORMAL,
-                              permille, ops, ops, ops, 0, FALSE);
-    }
-  g_printerr ("Original design rows: %u cases x %u\n", list->len, session->plan.original_repeat);
-  return bench_session_run_cases (session, list, session->plan.original_repeat, error);
-}
-
-static gboolean
-run_latency (BenchSession  *session,
-             GError       **error)
-{
-  const BenchPlan *plan = &session->plan;
-  g_autoptr(GPtrArray) list = g_ptr_array_new ();
-  guint64 ops = plan->latency_ops;
-  double cap = plan->max_seconds * 2;
-
-  for (guint t = 0; t < plan->n_threads; t++)
-    bench_session_add_case (session, list, "latency", IMPL_POOL_SYNC, DB_SYNCHRONOUS_NORMAL, 100,
-                            plan->threads[t], ops, ops / 10, cap, TRUE);
-  for (guint i = 0; i < 2; i++)
-    {
-      BenchImpl impl = i == 0 ? IMPL_ASYNC_LIMIT : IMPL_POOL_ASYNC;
-
-      bench_session_add_case (session, list, "latency", impl, DB_SYNCHRONOUS_NORMAL, 0, 1,
-                              ops, ops / 10, cap, TRUE);
-      bench_session_add_case (session, list, "latency", impl, DB_SYNCHRONOUS_NORMAL, 0, 16,
-                              ops, ops / 10, cap, TRUE);
-      bench_session_add_case (session, list, "latency", impl, DB_SYNCHRONOUS_NORMAL, 1000, 1,
-                              ops / 4, ops / 40, cap, TRUE);
-    }
-  g_printerr ("Latency: %u cases x %u\n", list->len, plan->repeat);
-  return bench_session_run_cases (session, list, plan->repeat, error);
-}
-
-/* Where a pooled operation's time goes, on one thread: the limit, the lease alone
- * (release and reacquire on a kept lease object, and acquire and release with a new
- * lease object per operation, no statement), the statement APIs alone (DbStatement and
- * the GVariant one, on a lease held for the whole run), and lease and statement
- * together, as an application runs them (the fast idiom and the GVariant one). */
-static gboolean
-run_breakdown (BenchSession  *session,
-               GError       **error)
-{
-  const BenchPlan *plan = &session->plan;
-  g_autoptr(GPtrArray) list = g_ptr_array_new ();
-  guint64 warmup = MIN (plan->ops / 10, 2000);
-
-  for (guint i = 0; i < 2; i++)
-    {
-      static const BenchImpl impls[] = { IMPL_RAW, IMPL_POOL_LEASE, IMPL_POOL_LEASE_NEW,
-                                         IMPL_POOL_HELD, IMPL_POOL_HELD_VARIANT,
-                                         IMPL_POOL_SYNC, IMPL_POOL_SYNC_VARIANT };
-      guint permille = i == 0 ? 0 : 1000;
-
-      for (guint j = 0; j < G_N_ELEMENTS (impls); j++)
-        bench_session_add_case (session, list, "breakdown", impls[j], DB_SYNCHRONOUS_NORMAL,
-                                permille, 1, plan->ops, warmup, plan->max_seconds, FALSE);
-    }
-  g_printerr ("Breakdown: %u cases x %u\n", list->len, plan->repeat);
-  return bench_session_run_cases (session, list, plan->repeat, error);
-}
-
-/* No warm-up and no cap: how the cost of starting up amortizes over 1 000 to
- * 100 000 operations. */
-static gboolean
-run_scaling (BenchSession  *session,
-             GError       **error)
-{
-  const BenchPlan *plan = &session->plan;
-  g_autoptr(GPtrArray) list = g_ptr_array_new ();
-
-  for (guint i = 0; i < plan->n_scaling_ops; i++)
-    {
-      static const struct { BenchImpl impl; guint threads; } rows[] = {
-        { IMPL_RAW, 1 }, { IMPL_SINGLE, 2 }, { IMPL_POOL_SYNC, 1 }, { IMPL_POOL_SYNC, 2 },
-        { IMPL_POOL_ASYNC, 16 },
-      };
-
-      for (guint r = 0; r < G_N_ELEMENTS (rows); r++)
-        bench_session_add_case (session, list, "scaling", rows[r].impl, DB_SYNCHRONOUS_NORMAL, 0,
-                                rows[r].threads, plan->scaling_ops[i], 0, 0, FALSE);
-    }
-  g_printerr ("Operation-count scaling: %u cases x %u\n", list->len, plan->repeat);
-  return bench_session_run_cases (session, list, plan->repeat, error);
+  g_assert (b->n_rows < MAX_ROWS);
+  b->rows[b->n_rows] = (Row) { section, g_string_chunk_insert_const (b->strings, contender),
+                               g_string_chunk_insert_const (b->strings, threads), c, metric,
+                               reference };
+  return (int) b->n_rows++;
 }
 
 static gboolean
-run_history (BenchSession  *session,
-             const char    *work_dir,
-             GError       **error)
+run_case (Bench        *b,
+          Case         *c,
+          BenchResult  *result,
+          GError      **error)
 {
-  g_autofree char *lsp_dir = NULL;
+  result->p50_ns = result->p99_ns = NAN;
+  if (c->spec.contender >= BENCH_PARSE)
+    return bench_history_run (b->history, &c->spec, result, error);
+  if (c->spec.contender == BENCH_ASYNC || c->spec.contender == BENCH_HOP)
+    return bench_run_async (&c->spec, result, error);
+  return bench_run_sync (&c->spec, result, error);
+}
 
-  if (!bench_selected (session->sections, "history"))
-    {
-      session->history_why_not = g_strdup ("not selected");
-      return TRUE;
-    }
+/* Runs the cases added since @first @rounds times, each round starting one case
+ * further on (with two cases: AB, BA, AB, ...), so that the machine's slow moments
+ * land on every contender alike. */
+static gboolean
+run_cases (Bench    *b,
+           guint     first,
+           guint     rounds,
+           GError  **error)
+{
+  guint n = b->n_cases - first;
 
-  lsp_dir = g_strdup (opt_lsp_data ? opt_lsp_data
-                      : g_getenv ("DBPOOL_LSP_DATA_DIR") ? g_getenv ("DBPOOL_LSP_DATA_DIR")
-                      : BENCH_DEFAULT_LSP_DATA_DIR);
-  if (!g_file_test (lsp_dir, G_FILE_TEST_IS_DIR))
-    {
-      session->history_why_not = g_strdup_printf ("no LSP captures at %s (set DBPOOL_LSP_DATA_DIR)",
-                                                  lsp_dir);
-      return TRUE;
-    }
+  for (guint r = 0; r < MIN (rounds, MAX_ROUNDS); r++)
+    for (guint j = 0; j < n; j++)
+      {
+        Case *c = &b->cases[first + (j + r) % n];
+        BenchResult result;
 
-  g_printerr ("HistoryStorage: filling to %" G_GUINT64_FORMAT " diagnostics from %s, then "
-              "querying for %.0f s while ingesting\n",
-              session->plan.history_diagnostics, lsp_dir, session->plan.history_query_seconds);
-  if (!bench_history_run (lsp_dir, work_dir, session->plan.history_diagnostics,
-                          session->plan.history_query_seconds, &session->history, error))
-    return FALSE;
-  session->history_ran = TRUE;
+        if (!run_case (b, c, &result, error))
+          return FALSE;
+        c->values[OPS][r] = result.ops_per_s;
+        c->values[P50][r] = result.p50_ns;
+        c->values[P99][r] = result.p99_ns;
+        c->n_rounds = r + 1;
+        g_printerr ("  [%u/%u] %s: %.0f/s", r + 1, rounds, c->label, result.ops_per_s);
+        if (!isnan (result.p50_ns))
+          g_printerr (", p50 %.1f us, p99 %.1f us", result.p50_ns / 1e3, result.p99_ns / 1e3);
+        g_printerr ("\n");
+      }
   return TRUE;
 }
 
-/* ------------------------------------------------------------------------------- */
+/* A section of blocking and async contenders on one workload, a row each. */
+typedef struct
+{
+  const char     *contender;
+  BenchContender  who;
+  guint           threads;        /* or in flight */
+  int             reference;      /* a row of the same section, or -1 */
+} RowDef;
+
+#define LIMIT_READ    "limit: raw sqlite3, prepared statement"
+#define RAW_THREADS   "raw connection per thread"
+#define SINGLE        "before: one connection behind a GMutex"
+#define OPEN_PER_OP   "before: open per operation"
+#define POOL_SYNC     "dbpool sync: reacquire + DbStatement"
+#define POOL_EVERYDAY "dbpool everyday: acquire + query, GVariant in, DbRows out"
+
+/* Several threads are divided by SQLite's own limit for concurrent reads in one
+ * process, a raw connection per thread. */
+static const RowDef read_rows[] = {
+  { LIMIT_READ, BENCH_RAW, 1, -1 },
+  { SINGLE, BENCH_SINGLE, 1, 0 },
+  { OPEN_PER_OP, BENCH_OPEN_PER_OP, 1, 0 },
+  { POOL_SYNC, BENCH_POOL, 1, 0 },
+  { POOL_EVERYDAY, BENCH_POOL_EVERYDAY, 1, 0 },
+  { RAW_THREADS, BENCH_RAW, 2, 0 },
+  { POOL_SYNC, BENCH_POOL, 2, 5 },
+  { SINGLE, BENCH_SINGLE, 2, 5 },
+  { RAW_THREADS, BENCH_RAW, 4, 0 },
+  { POOL_SYNC, BENCH_POOL, 4, 8 },
+  { SINGLE, BENCH_SINGLE, 4, 8 },
+};
+
+/* Raw connections on several threads would only meet in SQLite's busy handler. */
+static const RowDef write_rows[] = {
+  { "limit: raw sqlite3, one commit per row", BENCH_RAW, 1, -1 },
+  { SINGLE, BENCH_SINGLE, 4, 0 },
+  { OPEN_PER_OP, BENCH_OPEN_PER_OP, 1, 0 },
+  { POOL_SYNC, BENCH_POOL, 1, 0 },
+  { POOL_SYNC, BENCH_POOL, 2, 0 },
+  { POOL_SYNC, BENCH_POOL, 4, 0 },
+  { "dbpool everyday: acquire + execute, GVariant in", BENCH_POOL_EVERYDAY, 1, 0 },
+  { "dbpool execute_async", BENCH_ASYNC, 16, 0 },
+};
+
+static const RowDef async_rows[] = {
+  { "floor: GThreadPool job + GTask, raw read", BENCH_HOP, 1, -1 },
+  { "dbpool query_async", BENCH_ASYNC, 1, 0 },
+  { "floor: GThreadPool job + GTask, raw read", BENCH_HOP, 16, -1 },
+  { "dbpool query_async", BENCH_ASYNC, 16, 2 },
+};
 
 static gboolean
-parse_threads (const char  *text,
-               guint      **out,
-               guint       *n_out,
-               GError     **error)
+run_section (Bench         *b,
+             const char    *section,
+             guint          write_permille,
+             const RowDef  *defs,
+             guint          n,
+             GError       **error)
 {
-  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
-  guint n = g_strv_length (parts);
+  guint first_case = b->n_cases;
+  int row_of[16];   /* of each def */
 
-  *out = g_new0 (guint, MAX (n, 1));
-  *n_out = 0;
+  g_assert (n <= G_N_ELEMENTS (row_of));
   for (guint i = 0; i < n; i++)
     {
-      guint64 v;
+      gboolean async = defs[i].who == BENCH_ASYNC || defs[i].who == BENCH_HOP;
+      int ref = defs[i].reference < 0 ? -1 : row_of[defs[i].reference];
+      g_autofree char *threads = g_strdup_printf ("%u%s", defs[i].threads, async ? " in flight" : "");
+      g_autofree char *label = g_strdup_printf ("%s, %s, %s", section, defs[i].contender, threads);
+      Case *c = add_case (b, label, defs[i].who, write_permille, defs[i].threads, NULL);
 
-      if (!g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 1, 256, &v, error))
-        return FALSE;
-      (*out)[(*n_out)++] = (guint) v;
+      row_of[i] = add_row (b, section, defs[i].contender, threads, c, OPS, ref);
+      /* The round trip, call to callback, with one in flight: the hops' wake-ups. Its
+       * p50 and p99 rows follow the throughput row, divided by the reference's. */
+      if (async && defs[i].threads == 1 && write_permille == 0)
+        for (Metric m = P50; m <= P99; m++)
+          {
+            g_autofree char *what = g_strdup_printf ("%s, round trip %s", defs[i].contender,
+                                                     m == P50 ? "p50" : "p99");
+
+            add_row (b, section, what, threads, c, m, ref < 0 ? -1 : ref + (int) m);
+          }
     }
-  if (*n_out == 0)
-    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "empty list");
-  return *n_out > 0;
+  return run_cases (b, first_case, b->rounds, error);
 }
 
+/* One pass each: the fill alone takes many seconds, and the queries are thousands. */
 static gboolean
-make_plan (BenchSession  *session,
-           GError       **error)
+section_history (Bench   *b,
+                 GError **error)
 {
-  static guint in_flight[] = { 1, 4, 16, 64 };
-  static guint quick_in_flight[] = { 1, 16 };
-  BenchPlan *plan = &session->plan;
+  const char *s = "HistoryStorage";
+  guint first = b->n_cases;
+  Case *idle, *busy;
+  int parse, fill, p50, p99;
 
-  plan->repeat = opt_repeat > 0 ? (guint) opt_repeat : 3;
-  plan->ops = opt_ops > 0 ? (guint64) opt_ops : opt_quick ? 4000 : 100000;
-  plan->max_seconds = opt_max_seconds > 0 ? opt_max_seconds : opt_quick ? 0.15 : 1.5;
-  if (!parse_threads (opt_threads ? opt_threads : opt_quick ? "1,2,8" : "1,2,4,8,16",
-                      &plan->threads, &plan->n_threads, error))
+  parse = add_row (b, s, "limit: json-glib parsing alone", "4 threads",
+                   add_case (b, "parse limit", BENCH_PARSE, 0, 0, NULL), OPS, -1);
+  fill = add_row (b, s, "ingestion into an empty database", "4 producers",
+                  add_case (b, "ingestion", BENCH_FILL, 0, 0, NULL), OPS, parse);
+  if (!run_cases (b, first, 1, error))
     return FALSE;
-  plan->in_flight = opt_quick ? quick_in_flight : in_flight;
-  plan->n_in_flight = opt_quick ? G_N_ELEMENTS (quick_in_flight) : G_N_ELEMENTS (in_flight);
-  plan->original_repeat = opt_quick ? 7 : 21;
-  plan->latency_ops = opt_quick ? 3000 : 20000;
-  plan->history_diagnostics = opt_history_diagnostics > 0 ? (guint64) opt_history_diagnostics
-                            : opt_quick ? 100000 : 1000000;
-  plan->history_query_seconds = opt_quick ? 2 : 10;
-  plan->scaling_ops[0] = 1000;
-  plan->scaling_ops[1] = 10000;
-  plan->scaling_ops[2] = 100000;
-  plan->n_scaling_ops = opt_quick ? 2 : 3;
 
-  session->quick = opt_quick;
-  session->sections = g_strdup (opt_sections);
-  /* The short version keeps one FULL workload: enough to see what fsync costs. */
-  session->workloads = g_strdup (opt_workloads ? opt_workloads
-                                 : opt_quick ? "read,write,mix,write-full" : NULL);
-  session->contenders = g_strdup (opt_contenders);
-  return TRUE;
+  first = b->n_cases;
+  idle = add_case (b, "file history, alone", BENCH_QUERY, 0, 0, NULL);
+  busy = add_case (b, "file history, ingesting", BENCH_QUERY_INGESTING, 0, 0, NULL);
+  p50 = add_row (b, s, "file-history query p50, nothing else running", "1", idle, P50, -1);
+  p99 = add_row (b, s, "file-history query p99, nothing else running", "1", idle, P99, -1);
+  add_row (b, s, "file-history query p50 while ingesting", "1 + 4 producers", busy, P50, p50);
+  add_row (b, s, "file-history query p99 while ingesting", "1 + 4 producers", busy, P99, p99);
+  add_row (b, s, "ingestion while queried", "4 producers", busy, OPS, fill);
+  return run_cases (b, first, 1, error);
+}
+
+/* Each trick where it is meant to matter, with dbpool sync (DbStatement, reacquire). */
+typedef struct
+{
+  const char *name;
+  gsize       field;              /* in DbTuning */
+  guint       write_permille;
+  guint       threads;
+  guint       max_connections;
+  const char *workload;
+} TrickDef;
+
+static const TrickDef tricks[] = {
+  { "handoff spin", offsetof (DbTuning, handoff_spin), 1000, 2, 16, "single-row inserts" },
+  { "handoff spin", offsetof (DbTuning, handoff_spin), 1000, 4, 16, "single-row inserts" },
+  { "handoff spin", offsetof (DbTuning, handoff_spin), 0, 4, 2, "point reads, 2 connections" },
+  { "handoff spin", offsetof (DbTuning, handoff_spin), 100, 8, 4, "90/10 reads/inserts, 4 connections" },
+  { "thread affinity", offsetof (DbTuning, thread_affinity), 0, 2, 16, "point reads" },
+  { "statement memo", offsetof (DbTuning, statement_memo), 0, 1, 16, "point reads" },
+  { "spare statement", offsetof (DbTuning, spare_statement), 0, 1, 16, "point reads" },
+  { "parser renice", offsetof (DbTuning, parser_renice), 0, 1, 16, "file-history query p99 while ingesting" },
+};
+
+/* The trick on and off (everything else as shipped), in alternating order; the "on"
+ * row is divided by the "off" one below it. */
+static gboolean
+run_trick (Bench           *b,
+           const TrickDef  *t,
+           GError         **error)
+{
+  gboolean history = t->field == offsetof (DbTuning, parser_renice);
+  BenchContender who = history ? BENCH_QUERY_INGESTING : BENCH_POOL;
+  guint first = b->n_cases;
+  g_autofree char *threads = history ? g_strdup ("1 + 4 producers") : g_strdup_printf ("%u", t->threads);
+  g_autofree char *on = g_strdup_printf ("%s on: %s", t->name, t->workload);
+  g_autofree char *off = g_strdup_printf ("%s off: %s", t->name, t->workload);
+  DbTuning off_tuning = bench_default_tuning;
+  Case *on_case, *off_case;
+
+  *(gboolean *) ((char *) &off_tuning + t->field) = FALSE;
+  on_case = add_case (b, on, who, t->write_permille, t->threads, NULL);
+  off_case = add_case (b, off, who, t->write_permille, t->threads, &off_tuning);
+  on_case->spec.max_connections = off_case->spec.max_connections = t->max_connections;
+  /* Many short runs: a trick is worth less than this machine's swings from one
+   * second to the next, so each pair is measured close together. */
+  on_case->spec.seconds = off_case->spec.seconds = history ? b->query_seconds / 10 : b->seconds / 2;
+
+  add_row (b, "tricks", on, threads, on_case, history ? P99 : OPS, (int) b->n_rows + 1);
+  add_row (b, "tricks", off, threads, off_case, history ? P99 : OPS, -1);
+  if (history)
+    {
+      /* What the producers recorded meanwhile: a lower priority could cost ingestion. */
+      add_row (b, "tricks", "parser renice on: ingestion while queried", "4 producers",
+               on_case, OPS, (int) b->n_rows + 1);
+      add_row (b, "tricks", "parser renice off: ingestion while queried", "4 producers",
+               off_case, OPS, -1);
+    }
+  return run_cases (b, first, 4 * b->rounds, error);
+}
+
+static char *
+format_value (const Row *r,
+              double     v)
+{
+  const char *unit = r->c->spec.contender < BENCH_PARSE ? "ops/s" : "diag./s";
+
+  if (isnan (v))
+    return g_strdup ("–");
+  if (r->metric != OPS)
+    return v >= 1e6 ? g_strdup_printf ("%.2f ms", v / 1e6) : g_strdup_printf ("%.1f µs", v / 1e3);
+  return v >= 10000 ? g_strdup_printf ("%.0f k %s", v / 1000, unit)
+                    : g_strdup_printf ("%.2f k %s", v / 1000, unit);
+}
+
+/* The median of each round's ratio (a pair measured seconds apart): steadier on a
+ * noisy machine than the ratio of two medians. */
+static double
+paired_ratio (const Row *r,
+              const Row *ref)
+{
+  double ratios[MAX_ROUNDS];
+  guint n = MIN (r->c->n_rounds, ref->c->n_rounds);
+
+  for (guint i = 0; i < n; i++)
+    ratios[i] = r->c->values[r->metric][i] / ref->c->values[ref->metric][i];
+  return bench_median (ratios, n);
 }
 
 static void
-remove_work_dir (const char *dir)
+print_table (Bench   *b,
+             GString *out)
+{
+  g_string_append (out, "| section | contender | threads | result | ratio | ÷ |\n"
+                        "|---|---|---:|---:|---:|---|\n");
+  for (guint i = 0; i < b->n_rows; i++)
+    {
+      const Row *r = &b->rows[i];
+      const Row *ref = r->reference >= 0 ? &b->rows[r->reference] : NULL;
+      g_autofree char *value = format_value (r, bench_median (r->c->values[r->metric], r->c->n_rounds));
+      g_autofree char *ratio = ref ? g_strdup_printf ("%.2f×", paired_ratio (r, ref)) : g_strdup ("");
+      g_autofree char *divisor = ref ? g_strdup_printf ("%s (%s)", ref->contender, ref->threads)
+                                     : g_strdup ("");
+
+      g_string_append_printf (out, "| %s | %s | %s | %s | %s | %s |\n", r->section,
+                              r->contender, r->threads, value, ratio, divisor);
+    }
+}
+
+static gboolean
+selected (const char *name)
+{
+  g_auto(GStrv) parts = opt_sections ? g_strsplit (opt_sections, ",", -1) : NULL;
+
+  return parts == NULL || g_strv_contains ((const char *const *) parts, name);
+}
+
+/* The 1-minute load average: how busy the machine was besides this run. */
+static char *
+load_average (void)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
+    return g_strdup ("unknown");
+  return g_strndup (text, strcspn (text, " "));
+}
+
+static void
+remove_dir (const char *dir)
 {
   g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
   const char *name;
 
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
 
@@ -342,89 +411,77 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GOptionContext) context = g_option_context_new ("- dbpool against SQLite's limit and its baselines");
   g_autoptr(GError) error = NULL;
-  g_autoptr(GDateTime) now = NULL;
-  g_autoptr(GString) md = g_string_new (NULL);
-  g_auto(BenchSession) session = { 0 };
-  g_autofree char *work_dir = NULL;
-  g_autofree char *json = NULL;
-  const char *json_path;
-  gint64 t_start = bench_now_ns ();
-  guint missed;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *work_dir = NULL, *history_path = NULL, *cpu = bench_cpu_model ();
+  g_autofree char *load_start = load_average (), *load_end = NULL;
+  g_autofree Bench *b = g_new0 (Bench, 1);
+  gint64 start = bench_now_ns ();
+  gboolean ok;
 
-  bench_session_init (&session);
-  session.load_start = bench_load_average ();
-
-  /* Before anything touches SQLite: the pool turns SQLite's global memory statistics
-   * off (they take a process-wide mutex on every allocation) as it initializes
-   * SQLite. Doing it here makes the setting the same for every contender, whichever
-   * happens to initialize SQLite first. */
+  /* Before anything touches SQLite, for every contender alike: the pool turns SQLite's
+   * global memory statistics off (they take a process-wide mutex on every allocation)
+   * when it initializes SQLite, and whoever initializes it first would decide. */
   sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
   sqlite3_initialize ();
 
-  context = g_option_context_new ("- measure dbpool against its baselines and SQLite's limit");
-  g_option_context_add_main_entries (context, option_entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || !make_plan (&session, &error))
+  g_option_context_add_main_entries (context, options, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) ||
+      (work_dir = g_dir_make_tmp ("dbpool-bench-XXXXXX", &error)) == NULL)
     {
       g_printerr ("dbpool-bench: %s\n", error->message);
       return 2;
     }
-
-  if (opt_dir != NULL)
+  b->seconds = opt_seconds > 0 ? opt_seconds : opt_quick ? 0.1 : 0.5;
+  /* Tricks run 4 times as many rounds, at most MAX_ROUNDS. */
+  b->rounds = opt_rounds > 0 ? (guint) CLAMP (opt_rounds, 1, MAX_ROUNDS / 4) : opt_quick ? 2 : 5;
+  b->query_seconds = opt_quick ? 1 : 10;
+  bench_default_tuning = _db_tuning;
+  b->strings = g_string_chunk_new (4096);
+  b->db_path = g_build_filename (work_dir, "bench.db", NULL);
+  history_path = g_build_filename (work_dir, "history.db", NULL);
+  if ((selected ("history") || selected ("tricks")) &&
+      (b->history = bench_history_new (opt_lsp_data ? opt_lsp_data : BENCH_LSP_DATA_DIR,
+                                      history_path, opt_quick ? 50000 : 1000000, &error)) == NULL)
     {
-      work_dir = g_strdup (opt_dir);
-      g_mkdir_with_parents (work_dir, 0700);
+      g_printerr ("dbpool-bench: no HistoryStorage measurements: %s\n", error->message);
+      g_clear_error (&error);
     }
-  else if ((work_dir = g_dir_make_tmp ("dbpool-bench-XXXXXX", &error)) == NULL)
+  g_printerr ("dbpool-bench%s: %u cores, %s, SQLite %s; in %s\n", opt_quick ? " --quick" : "",
+              g_get_num_processors (), cpu, sqlite3_libversion (), work_dir);
+
+  ok = bench_create_database (b->db_path, &error) &&
+       (!selected ("read") || run_section (b, "point reads", 0, read_rows,
+                                           G_N_ELEMENTS (read_rows), &error)) &&
+       (!selected ("write") || run_section (b, "single-row inserts", 1000, write_rows,
+                                            G_N_ELEMENTS (write_rows), &error)) &&
+       (!selected ("async") || run_section (b, "async point reads", 0, async_rows,
+                                            G_N_ELEMENTS (async_rows), &error)) &&
+       (!selected ("history") || b->history == NULL || section_history (b, &error));
+  for (guint i = 0; ok && selected ("tricks") && i < G_N_ELEMENTS (tricks); i++)
+    if (b->history != NULL || tricks[i].field != offsetof (DbTuning, parser_renice))
+      ok = run_trick (b, &tricks[i], &error);
+
+  load_end = load_average ();
+  if (ok)
     {
-      g_printerr ("dbpool-bench: %s\n", error->message);
-      return 1;
+      g_string_append_printf (out, "%u cores (%s), SQLite %s, GLib %u.%u.%u; %g s per run, median "
+                              "of %u rounds (tricks: %u of %g s); ratio: median of each round's "
+                              "ratio; %.0f s in all, load average %s before, %s after.\n\n",
+                              g_get_num_processors (), cpu, sqlite3_libversion (),
+                              glib_major_version, glib_minor_version, glib_micro_version,
+                              b->seconds, b->rounds, 4 * b->rounds, b->seconds / 2,
+                              (bench_now_ns () - start) / 1e9, load_start, load_end);
+      print_table (b, out);
+      fputs (out->str, stdout);
     }
-  session.db_path = g_build_filename (work_dir, "bench.db", NULL);
-  g_unlink (session.db_path);
+  else
+    g_printerr ("dbpool-bench: %s\n", error->message);
 
-  now = g_date_time_new_now_local ();
-  session.date = g_date_time_format_iso8601 (now);
-  session.cpu_model = bench_cpu_model ();
-  g_printerr ("dbpool-bench%s: %d cores, %s, SQLite %s; databases in %s\n",
-              opt_quick ? " --quick" : "", g_get_num_processors (), session.cpu_model,
-              sqlite3_libversion (), work_dir);
-
-  if (!bench_create_database (session.db_path, BENCH_N_ITEMS, &error) ||
-      (bench_selected (session.sections, "sweep") && !run_sweep (&session, &error)) ||
-      (bench_selected (session.sections, "breakdown") && !run_breakdown (&session, &error)) ||
-      (bench_selected (session.sections, "original") && !run_original (&session, &error)) ||
-      (bench_selected (session.sections, "latency") && !run_latency (&session, &error)) ||
-      (bench_selected (session.sections, "scaling") && !run_scaling (&session, &error)) ||
-      !run_history (&session, work_dir, &error))
-    {
-      g_printerr ("dbpool-bench: %s\n", error->message);
-      return 1;
-    }
-
-  session.load_end = bench_load_average ();
-  session.total_seconds = (bench_now_ns () - t_start) / 1e9;
-  bench_session_evaluate (&session);
-  missed = bench_session_markdown (&session, md);
-  fputs (md->str, stdout);
-  fflush (stdout);
-
-  json = bench_session_to_json (&session);
-  json_path = opt_json ? opt_json : "dbpool-bench.json";
-  if (!g_file_set_contents (json_path, json, -1, &error) ||
-      (opt_markdown != NULL && !g_file_set_contents (opt_markdown, md->str, -1, &error)))
-    {
-      g_printerr ("dbpool-bench: %s\n", error->message);
-      return 1;
-    }
-  g_printerr ("Full results: %s\n", json_path);
-  if (opt_markdown != NULL)
-    g_printerr ("Report: %s\n", opt_markdown);
-
-  if (!opt_keep)
-    remove_work_dir (work_dir);
-
-  g_printerr ("%u target%s missed\n", missed, missed == 1 ? "" : "s");
-  return opt_strict && missed > 0 ? 1 : 0;
+  g_clear_pointer (&b->history, bench_history_free);
+  g_string_chunk_free (b->strings);
+  g_free (b->db_path);
+  remove_dir (work_dir);
+  return ok ? 0 : 1;
 }
