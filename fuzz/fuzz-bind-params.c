@@ -21,6 +21,7 @@
 
 #include "fuzz-common.h"
 #include "db-bind-private.h"
+#include "db-sqlite-conn-private.h"
 #include "db-types.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
@@ -60,8 +61,8 @@ static const char * const statements[] = {
   "SELECT :a, :b, :c, :d, :e",
 };
 
-static sqlite3 *db;
-static sqlite3_stmt *prepared[G_N_ELEMENTS (statements)];
+static DbBackendConn *conn;
+static DbBackendStmt *prepared[G_N_ELEMENTS (statements)];
 
 int
 LLVMFuzzerInitialize (int    *argc,
@@ -69,14 +70,26 @@ LLVMFuzzerInitialize (int    *argc,
 {
   fuzz_init_glib ();
 
-  g_assert_cmpint (sqlite3_open_v2 (":memory:", &db,
-                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
-                   ==, SQLITE_OK);
-  /* Kept across inputs like a connection's statement cache, so that a binding left
-   * over from an earlier input would show. */
+  {
+    /* A real backend connection, as a lease binds on; the database is throwaway. */
+    g_autofree char *dir = g_dir_make_tmp ("dbpool-fuzz-bind-XXXXXX", NULL);
+    DbBackendSettings settings = { 0 };
+
+    g_assert_nonnull (dir);
+    settings.path = g_build_filename (dir, "fuzz.db", NULL);
+    settings.statement_cache_size = G_N_ELEMENTS (statements);
+    settings.may_create = TRUE;
+    conn = _db_backend_open (_db_backend_for_path (settings.path), &settings, NULL);
+    g_assert_nonnull (conn);
+    _db_backend_settings_clear (&settings);
+  }
+  /* Checked out once and kept across inputs like a connection's statement cache, so
+   * that a binding left over from an earlier input would show. */
   for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
-    g_assert_cmpint (sqlite3_prepare_v3 (db, statements[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                         &prepared[i], NULL), ==, SQLITE_OK);
+    {
+      prepared[i] = _db_backend_conn_checkout (conn, statements[i], NULL);
+      g_assert_nonnull (prepared[i]);
+    }
   return 0;
 }
 
@@ -330,14 +343,15 @@ check_column (sqlite3_stmt *stmt,
 }
 
 static void
-bind_and_check (sqlite3_stmt *stmt,
-                GVariant     *params)
+bind_and_check (DbBackendStmt *bstmt,
+                GVariant      *params)
 {
+  sqlite3_stmt *stmt = _db_sqlite_stmt (bstmt)->stmt;
   g_autoptr(GError) error = NULL;
   int count = sqlite3_bind_parameter_count (stmt);
   GVariant **expected = g_new0 (GVariant *, count + 1);
   gboolean should_bind = expected_values (stmt, params, expected, count);
-  gboolean bound = _db_bind_params (stmt, params, &error);
+  gboolean bound = _db_bind_params (bstmt, params, &error);
 
   if (bound != should_bind)
     g_error ("binding “%s” to “%s” %s, the contract says it should %s (%s)",
@@ -382,7 +396,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   const GVariantType *type;
-  sqlite3_stmt *stmt;
+  DbBackendStmt *stmt;
   g_autoptr(GVariant) raw = NULL;
   g_autoptr(GVariant) normal = NULL;
   gpointer copy;
