@@ -304,7 +304,7 @@ run_trick (Bench           *b,
   DbTuning off_tuning = bench_default_tuning;
   Case *on_case, *off_case;
 
-  *(gboolean *) ((char *) &off_tuning + t->field) = FALSE;
+  G_STRUCT_MEMBER (gboolean, &off_tuning, t->field) = FALSE;
   on_case = add_case (b, on, who, t->write_permille, t->threads, NULL);
   off_case = add_case (b, off, who, t->write_permille, t->threads, &off_tuning);
   on_case->spec.max_connections = off_case->spec.max_connections = t->max_connections;
