@@ -309,6 +309,7 @@ typedef struct
   int    *max_in_write;
   int    *reads_during_write;
   int     iterations;
+  int     writers_left;   /* atomic */
 } OverlapArgs;
 
 static gpointer
@@ -331,6 +332,7 @@ overlap_writer (gpointer data)
       g_usleep (300);
       g_atomic_int_add (a->in_write, -1);
     }
+  g_atomic_int_add (&a->writers_left, -1);
   return NULL;
 }
 
@@ -339,7 +341,9 @@ overlap_reader (gpointer data)
 {
   OverlapArgs *a = data;
 
-  for (int i = 0; i < a->iterations * 2; i++)
+  /* Until the writers are done, however the threads were scheduled: on a loaded
+   * machine the readers could otherwise all finish before the first write. */
+  for (int i = 0; i < a->iterations * 2 || g_atomic_int_get (&a->writers_left) > 0; i++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(DbConnection) conn = db_pool_acquire (a->pool, DB_ACCESS_READ, NULL, &error);
@@ -361,7 +365,7 @@ test_writers_never_overlap (void)
   g_autoptr(DbPoolConfig) config = test_config (path, 2, 6);
   g_autoptr(DbPool) pool = test_pool_new (config);
   int in_write = 0, max_in_write = 0, reads_during_write = 0;
-  OverlapArgs args = { pool, &in_write, &max_in_write, &reads_during_write, 100 };
+  OverlapArgs args = { pool, &in_write, &max_in_write, &reads_during_write, 100, 3 };
   GThread *threads[6];
 
   create_table (pool);
