@@ -5,14 +5,14 @@
  * statements[], and the rest is the variant's serialized data, loaded untrusted with
  * g_variant_new_from_data() (no data at all: NULL parameters). Both that variant as
  * it came (possibly not in normal form) and its normal form are bound to the
- * statement on an in-memory database, the way DbConnection does: bind, step while
- * the variant is alive, reset, clear.
+ * statement, checked out of an in-memory SQLite backend connection, the way
+ * DbConnection does: bind, step while the variant is alive, reset, clear.
  *
  * The oracle is the contract in db-bind-private.h, worked out here independently:
  * whether binding must succeed (count, names, supported value types), and when it
  * does, that every parameter reads back as the value given. A failure must be a
- * DB_POOL_ERROR_MISUSE with a message. Untrusted variants also check that the
- * SQLITE_STATIC pointers stay valid until the reset (ASan would see them dangle). */
+ * DB_POOL_ERROR_MISUSE with a message. Untrusted variants also check that what was
+ * bound stays valid until the reset (ASan would see it dangle). */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -21,6 +21,7 @@
 
 #include "fuzz-common.h"
 #include "db-bind-private.h"
+#include "db-sqlite-conn-private.h"
 #include "db-types.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
@@ -60,23 +61,30 @@ static const char * const statements[] = {
   "SELECT :a, :b, :c, :d, :e",
 };
 
-static sqlite3 *db;
-static sqlite3_stmt *prepared[G_N_ELEMENTS (statements)];
+static DbBackendConn *db;
+static DbBackendStmt *prepared[G_N_ELEMENTS (statements)];
 
 int
 LLVMFuzzerInitialize (int    *argc,
                       char ***argv)
 {
+  DbBackendSettings settings = {
+    .path = (char *) ":memory:",
+    .statement_cache_size = G_N_ELEMENTS (statements),
+  };
+  g_autoptr(GError) error = NULL;
+
   fuzz_init_glib ();
 
-  g_assert_cmpint (sqlite3_open_v2 (":memory:", &db,
-                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
-                   ==, SQLITE_OK);
-  /* Kept across inputs like a connection's statement cache, so that a binding left
-   * over from an earlier input would show. */
+  db = _db_backend_open (_db_backend_for_path (settings.path), &settings, &error);
+  g_assert_no_error (error);
+  /* Checked out once and kept across inputs like a connection's statement cache, so
+   * that a binding left over from an earlier input would show. */
   for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
-    g_assert_cmpint (sqlite3_prepare_v3 (db, statements[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                         &prepared[i], NULL), ==, SQLITE_OK);
+    {
+      prepared[i] = _db_backend_conn_checkout (db, statements[i], &error);
+      g_assert_no_error (error);
+    }
   return 0;
 }
 
@@ -330,14 +338,15 @@ check_column (sqlite3_stmt *stmt,
 }
 
 static void
-bind_and_check (sqlite3_stmt *stmt,
-                GVariant     *params)
+bind_and_check (DbBackendStmt *backend_stmt,
+                GVariant      *params)
 {
   g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = _db_sqlite_stmt (backend_stmt)->stmt;
   int count = sqlite3_bind_parameter_count (stmt);
   GVariant **expected = g_new0 (GVariant *, count + 1);
   gboolean should_bind = expected_values (stmt, params, expected, count);
-  gboolean bound = _db_bind_params (stmt, params, &error);
+  gboolean bound = _db_bind_params (backend_stmt, params, &error);
 
   if (bound != should_bind)
     g_error ("binding “%s” to “%s” %s, the contract says it should %s (%s)",
@@ -382,7 +391,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   const GVariantType *type;
-  sqlite3_stmt *stmt;
+  DbBackendStmt *stmt;
   g_autoptr(GVariant) raw = NULL;
   g_autoptr(GVariant) normal = NULL;
   gpointer copy;
