@@ -446,9 +446,14 @@ test_bind_errors_shared (void)
   g_assert_false (_db_bind_int64 (backend_stmt, 3, 1, &error));
   assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, out_of_range);
   g_clear_error (&error);
-  g_assert_false (_db_bind_params (backend_stmt, g_variant_new ("(i)", 1), &error));
-  assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, wrong_count);
-  g_clear_error (&error);
+  {
+    /* The binder does not sink: its callers own their parameters. */
+    g_autoptr(GVariant) params = g_variant_ref_sink (g_variant_new ("(i)", 1));
+
+    g_assert_false (_db_bind_params (backend_stmt, params, &error));
+    assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, wrong_count);
+    g_clear_error (&error);
+  }
   _db_backend_stmt_checkin (backend_stmt);
 
   /* A wrong count and an unsupported type: MISUSE through every GVariant entry. */
