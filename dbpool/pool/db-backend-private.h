@@ -222,7 +222,8 @@ struct _DbBackend
                                      int                      column);
   double         (*column_double)   (DbBackendStmt           *stmt,
                                      int                      column);
-  /* NULL for SQL NULL; *@len is the length in bytes, without a NUL (there is one). */
+  /* NULL for SQL NULL; *@len (unless @len is NULL: asking costs a call) is the length
+   * in bytes, without the NUL that follows. */
   const char    *(*column_text)     (DbBackendStmt           *stmt,
                                      int                      column,
                                      gsize                   *len);

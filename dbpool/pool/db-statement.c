@@ -586,11 +586,9 @@ const char *
 db_statement_get_string (DbStatement *self,
                          guint        column)
 {
-  gsize len;
-
   CHECK_ROW (self, column, NULL);
 
-  return _db_backend_stmt_column_text (self->stmt, (int) column, &len);
+  return _db_backend_stmt_column_text (self->stmt, (int) column, NULL);
 }
 
 /**

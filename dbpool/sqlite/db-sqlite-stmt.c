@@ -449,7 +449,8 @@ _db_sqlite_column_text (DbBackendStmt *base,
   /* The pointer first, then the size, as SQLite's documentation asks. */
   const char *text = (const char *) sqlite3_column_text (stmt, column);
 
-  *len = (gsize) sqlite3_column_bytes (stmt, column);
+  if (len != NULL)
+    *len = (gsize) sqlite3_column_bytes (stmt, column);
   return text;
 }
 

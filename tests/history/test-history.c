@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "test-common.h"
+#include "fault-vfs.h"
 
 #define DAY_US ((gint64) 24 * 3600 * G_USEC_PER_SEC)
 
@@ -1362,11 +1363,180 @@ test_initable_twice (void)
   g_assert_true (db_history_storage_get_pool (storage) == pool);
 }
 
+/* Recording through the pool's statement cache and its error mapping. */
+
+#define INSERT_DIAGNOSTIC_PREFIX "INSERT INTO diagnostics"
+
+static DbHistoryConfig *
+one_connection_config (const char *db_path)
+{
+  DbHistoryConfig *config = db_history_config_new (db_path);
+
+  /* Every record and every check below runs on the same connection. */
+  db_history_config_set_min_connections (config, 1);
+  db_history_config_set_max_connections (config, 1);
+  db_history_config_set_auto_cleanup_interval_s (config, 0);
+  return config;
+}
+
+/* A snapshot whose diagnostics take @n_diagnostics * @message_len bytes. */
+static DbDiagnosticSnapshot *
+make_big_snapshot (const char *uri,
+                   guint       n_diagnostics,
+                   gsize       message_len)
+{
+  DbDiagnosticSnapshot *snapshot = db_diagnostic_snapshot_new (uri, 1);
+  g_autofree char *message = g_strnfill (message_len, 'm');
+
+  for (guint i = 0; i < n_diagnostics; i++)
+    {
+      g_autoptr(DbDiagnostic) d = db_diagnostic_new (DB_SEVERITY_ERROR, message, "test", NULL,
+                                                     i, 0, i, 1);
+      db_diagnostic_snapshot_add_diagnostic (snapshot, d);
+    }
+  return snapshot;
+}
+
+static void
+execute_on_pool (DbPool     *pool,
+                 const char *sql)
+{
+  g_autoptr(DbConnection) lease = test_acquire (pool, DB_ACCESS_WRITE);
+  g_autoptr(GError) error = NULL;
+
+  db_connection_execute (lease, sql, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* The diagnostics insert is prepared once per connection, not once per snapshot: the
+ * connection's cache keeps one SQLite statement for it, which has run once per
+ * diagnostic recorded. A statement prepared and finalized per snapshot would leave
+ * none behind. */
+static void
+test_record_insert_cached (void)
+{
+  g_autofree char *path = test_db_path ();
+  g_autoptr(DbHistoryConfig) config = one_connection_config (path);
+  g_autoptr(DbHistoryStorage) storage = storage_new (config);
+  g_autoptr(DbDiagnosticSnapshot) first = make_snapshot ("file:///a.c", 1000, 2, 1);
+  g_autoptr(DbDiagnosticSnapshot) second = make_snapshot ("file:///a.c", 2000, 1, 3);
+  g_autoptr(DbDiagnosticSnapshot) clean = make_snapshot ("file:///b.c", 3000, 0, 0);
+  g_autoptr(DbConnection) lease = NULL;
+  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db;
+  guint n_found = 0;
+  int runs = 0;
+
+  record_snapshot_ok (storage, first);
+  record_snapshot_ok (storage, clean);
+  record_snapshot_ok (storage, second);
+
+  lease = test_acquire (db_history_storage_get_pool (storage), DB_ACCESS_WRITE);
+  db = db_connection_get_handle (lease);
+  while ((stmt = sqlite3_next_stmt (db, stmt)) != NULL)
+    if (g_str_has_prefix (sqlite3_sql (stmt), INSERT_DIAGNOSTIC_PREFIX))
+      {
+        n_found++;
+        runs = sqlite3_stmt_status (stmt, SQLITE_STMTSTATUS_RUN, FALSE);
+        g_assert_cmpint (sqlite3_stmt_status (stmt, SQLITE_STMTSTATUS_REPREPARE, FALSE), ==, 0);
+      }
+  g_assert_cmpuint (n_found, ==, 1);
+  g_assert_cmpint (runs, ==, 3 + 4);
+}
+
+static void
+wait_for_stats (DbPool  *pool,
+                guint64  connection_errors,
+                guint64  destroyed)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_autoptr(DbPoolStats) stats = NULL;
+
+  /* The writer gives its lease back (and the pool counts) just after the record's
+   * result is on its way. */
+  for (;;)
+    {
+      g_clear_pointer (&stats, db_pool_stats_free);
+      stats = db_pool_get_stats (pool);
+      if ((stats->connection_errors >= connection_errors &&
+           stats->total_connections_destroyed >= destroyed) ||
+          g_get_monotonic_time () > deadline)
+        break;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_cmpuint (stats->connection_errors, >=, connection_errors);
+  g_assert_cmpuint (stats->total_connections_destroyed, >=, destroyed);
+}
+
+/* Storage failures while a snapshot's diagnostics are inserted are what they are, not
+ * SQL errors: a full database is DB_POOL_ERROR_IO counted in connection-errors (the
+ * connection stays), and so is an I/O error, after which the connection is retired.
+ * The messages name the statement that failed, so these are the diagnostics insert's
+ * own errors and not the commit's. Nothing of a failed snapshot is recorded. */
+static void
+test_record_storage_errors (void)
+{
+  g_autofree char *path = test_db_path ();
+  g_autofree char *uri = g_strdup_printf ("file:%s?vfs=fault", path);
+  g_autoptr(DbHistoryConfig) config = one_connection_config (uri);
+  g_autoptr(DbHistoryStorage) storage = storage_new (config);
+  g_autoptr(DbDiagnosticSnapshot) small = make_snapshot ("file:///a.c", 1000, 1, 0);
+  g_autoptr(DbDiagnosticSnapshot) big = NULL;
+  g_autoptr(DbDiagnosticSnapshot) latest = NULL;
+  g_autoptr(DbPoolStats) before = NULL;
+  g_autoptr(GError) error = NULL;
+  DbPool *pool = db_history_storage_get_pool (storage);
+  gint64 kept_id;
+
+  kept_id = record_snapshot_ok (storage, small);
+
+  /* Full: the database may not grow by a page (set on the one connection). */
+  execute_on_pool (pool, "PRAGMA max_page_count = 1");
+  before = db_pool_get_stats (pool);
+  big = make_big_snapshot ("file:///a.c", 20, 2000);
+  g_assert_cmpint (record_snapshot (storage, big, &error), ==, 0);
+  g_test_message ("full: %s", error->message);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, sqlite3_errstr (SQLITE_FULL)));
+  g_assert_nonnull (strstr (error->message, INSERT_DIAGNOSTIC_PREFIX));
+  g_clear_error (&error);
+  wait_for_stats (pool, before->connection_errors + 1, 0);
+  execute_on_pool (pool, "PRAGMA max_page_count = 1073741823");
+  g_clear_object (&big);
+  g_clear_pointer (&before, db_pool_stats_free);
+
+  /* I/O error: a page cache of a few pages spills to the WAL while the diagnostics
+   * are inserted, and that write fails. */
+  execute_on_pool (pool, "PRAGMA cache_size = 10");
+  before = db_pool_get_stats (pool);
+  big = make_big_snapshot ("file:///a.c", 200, 1000);
+  fault_vfs_arm (FAULT_WRITE, 1, SQLITE_IOERR_WRITE, TRUE);
+  g_assert_cmpint (record_snapshot (storage, big, &error), ==, 0);
+  g_test_message ("I/O error: %s", error->message);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, INSERT_DIAGNOSTIC_PREFIX));
+  g_clear_error (&error);
+  /* The connection that saw it was retired, not put back. */
+  wait_for_stats (pool, before->connection_errors + 1, before->total_connections_destroyed + 1);
+  fault_vfs_disarm ();
+
+  /* A new connection records again; the failed snapshots left nothing. */
+  g_clear_object (&big);
+  big = make_snapshot ("file:///b.c", 3000, 2, 0);
+  record_snapshot_ok (storage, big);
+  latest = test_history_latest (storage, "file:///a.c");
+  g_assert_nonnull (latest);
+  g_assert_cmpint (db_diagnostic_snapshot_get_id (latest), ==, kept_id);
+  assert_row_counts (storage, 2, 2, 3);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  fault_vfs_register ();
 
   g_test_add_func ("/history/config/defaults", test_config_defaults);
   g_test_add_func ("/history/config/notify", test_config_notify);
@@ -1380,6 +1550,8 @@ main (int   argc,
   g_test_add_func ("/history/record/lsp-json", test_record_lsp_json);
   g_test_add_func ("/history/record/lsp-json-bad", test_record_lsp_json_bad);
   g_test_add_func ("/history/record/verbatim", test_verbatim);
+  g_test_add_func ("/history/record/insert-cached", test_record_insert_cached);
+  g_test_add_func ("/history/record/storage-errors", test_record_storage_errors);
   g_test_add_func ("/history/query/latest-none", test_latest_none);
   g_test_add_func ("/history/query/history-order", test_history_order);
   g_test_add_func ("/history/query/list-latest", test_list_latest);

@@ -6,6 +6,8 @@
 #include <sqlite3.h>
 
 #include "test-common.h"
+#include "db-bind-private.h"
+#include "db-connection-private.h"
 
 #define SCHEMA "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, n INTEGER);"
 
@@ -379,6 +381,126 @@ test_parameters (void)
   step_row (numbered);
   g_assert_cmpint (db_statement_get_int64 (numbered, 0), ==, 30);
   g_assert_cmpint (db_statement_get_int64 (numbered, 1), ==, 10);
+}
+
+/* One binder: DbStatement's typed binds and GVariant parameters go through the same
+ * code (db-bind-private.h), so a mistake is the same error with the same message
+ * whichever way the value came: MISUSE for what the caller got wrong, the backend's
+ * one mapping for what the engine refused. */
+static void
+assert_error_message (GError      *error,
+                      GQuark       domain,
+                      int          code,
+                      const char  *message)
+{
+  g_assert_error (error, domain, code);
+  g_assert_cmpstr (error->message, ==, message);
+}
+
+static void
+test_bind_errors_shared (void)
+{
+  static const char out_of_range[] =
+    "Parameter 3 is out of range: “SELECT ?, ?” has 2 parameter(s), numbered from 1";
+  static const char out_of_range_0[] =
+    "Parameter 0 is out of range: “SELECT ?, ?” has 2 parameter(s), numbered from 1";
+  static const char wrong_count[] = "Statement expects 2 parameters, got 1";
+  static const char handle_type[] =
+    "Cannot bind parameter 2 of type “h”: file descriptor handles have no meaning in a database";
+  g_autofree char *path = test_db_path ();
+  g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
+  g_autoptr(DbPool) pool = test_pool_new (config);
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbStatement) stmt = prepare (conn, "SELECT ?, ?");
+  g_autoptr(GBytes) bytes = g_bytes_new ("x", 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) other = NULL;
+  DbBackendStmt *backend_stmt;
+  sqlite3 *db;
+  int old_limit;
+
+  /* Out of range: MISUSE, word for word the same from every typed bind... */
+  g_assert_false (db_statement_bind_int64 (stmt, 3, 1, &error));
+  assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, out_of_range);
+  g_clear_error (&error);
+  g_assert_false (db_statement_bind_double (stmt, 3, 1.0, &error));
+  assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, out_of_range);
+  g_clear_error (&error);
+  g_assert_false (db_statement_bind_text (stmt, 3, "x", &error));
+  assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, out_of_range);
+  g_clear_error (&error);
+  g_assert_false (db_statement_bind_text (stmt, 3, NULL, &error));
+  assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, out_of_range);
+  g_clear_error (&error);
+  g_assert_false (db_statement_bind_bytes (stmt, 3, bytes, &error));
+  assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, out_of_range);
+  g_clear_error (&error);
+  g_assert_false (db_statement_bind_null (stmt, 0, &error));
+  assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, out_of_range_0);
+  g_clear_error (&error);
+
+  /* ... and from the binder's typed binds, which the GVariant walker calls, on the
+   * backend statement behind execute() and query(). */
+  backend_stmt = _db_connection_checkout (conn, "SELECT ?, ?", &error);
+  g_assert_no_error (error);
+  g_assert_false (_db_bind_int64 (backend_stmt, 3, 1, &error));
+  assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, out_of_range);
+  g_clear_error (&error);
+  {
+    /* The binder does not sink: its callers own their parameters. */
+    g_autoptr(GVariant) params = g_variant_ref_sink (g_variant_new ("(i)", 1));
+
+    g_assert_false (_db_bind_params (backend_stmt, params, &error));
+    assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, wrong_count);
+    g_clear_error (&error);
+  }
+  _db_backend_stmt_checkin (backend_stmt);
+
+  /* A wrong count and an unsupported type: MISUSE through every GVariant entry. */
+  g_assert_null (db_connection_query (conn, "SELECT ?, ?", g_variant_new ("(i)", 1), &error));
+  assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, wrong_count);
+  g_clear_error (&error);
+  g_assert_cmpint (db_connection_execute (conn, "SELECT ?, ?", g_variant_new ("(i)", 1), &error),
+                   ==, -1);
+  assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, wrong_count);
+  g_clear_error (&error);
+  g_assert_null (db_connection_query (conn, "SELECT ?, ?", g_variant_new ("(ih)", 1, 0), &error));
+  assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, handle_type);
+  g_clear_error (&error);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    db_pool_query_async (pool, "SELECT ?, ?", g_variant_new ("(ih)", 1, 0), NULL,
+                         test_store_result, &result);
+    g_assert_null (db_pool_query_finish (pool, test_wait_result (&result), &error));
+    assert_error_message (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE, handle_type);
+    g_clear_error (&error);
+  }
+
+  /* What the engine refuses is the backend's one error, whichever way the value came:
+   * text or a blob longer than SQLite's length limit. */
+  db = db_connection_get_handle (conn);
+  old_limit = sqlite3_limit (db, SQLITE_LIMIT_LENGTH, 8);
+  g_assert_false (db_statement_bind_text (stmt, 1, "longer than eight", &error));
+  g_assert_null (db_connection_query (conn, "SELECT ?, ?",
+                                      g_variant_new ("(ss)", "longer than eight", ""), &other));
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_SQL);
+  assert_error_message (other, DB_POOL_ERROR, DB_POOL_ERROR_SQL, error->message);
+  g_assert_nonnull (strstr (error->message, "too big"));
+  g_clear_error (&error);
+  g_clear_error (&other);
+  {
+    g_autoptr(GBytes) big = g_bytes_new ("0123456789", 10);
+
+    g_assert_false (db_statement_bind_bytes (stmt, 2, big, &error));
+    g_assert_null (db_connection_query (conn, "SELECT ?, ?",
+                                        g_variant_new ("(s@ay)", "",
+                                                       g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
+                                                                                  "0123456789", 10, 1)),
+                                        &other));
+    assert_error_message (other, DB_POOL_ERROR, DB_POOL_ERROR_SQL, error->message);
+  }
+  sqlite3_limit (db, SQLITE_LIMIT_LENGTH, old_limit);
 }
 
 static void
@@ -1646,6 +1768,7 @@ main (int    argc,
   g_test_add_func ("/statement/round-trip", test_round_trip);
   g_test_add_func ("/statement/round-trip-table", test_round_trip_table);
   g_test_add_func ("/statement/parameters", test_parameters);
+  g_test_add_func ("/statement/bind-errors-shared", test_bind_errors_shared);
   g_test_add_func ("/statement/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/statement/step-many-rows", test_step_many_rows);
   g_test_add_func ("/statement/step-after-done", test_step_after_done_keeps_bindings);
