@@ -5,7 +5,6 @@
 #include "db-bind-private.h"
 #include "db-connection-private.h"
 #include "db-enum-types.h"
-#include "db-error-private.h"
 #include "db-pool-private.h"
 #include "db-rows-private.h"
 #include "db-statement-private.h"

@@ -13,8 +13,10 @@
 
 G_BEGIN_DECLS
 
-/* The handle db_connection_get_handle() returns; SQLite's own header says what to do with it. */
-typedef struct sqlite3 sqlite3;
+/* The handle db_connection_get_handle() returns (SQLite's `sqlite3`); SQLite's own
+ * header says what to do with it. A struct tag rather than a typedef: the
+ * introspection scanner would want a namespace for the typedef. */
+struct sqlite3;
 
 #define DB_TYPE_CONNECTION (db_connection_get_type ())
 
@@ -63,7 +65,7 @@ gboolean  db_connection_reacquire             (DbConnection  *self,
                                                GCancellable  *cancellable,
                                                GError       **error);
 DBPOOL_AVAILABLE_IN_ALL
-sqlite3  *db_connection_get_handle            (DbConnection  *self);
+struct sqlite3 *db_connection_get_handle      (DbConnection  *self);
 DBPOOL_AVAILABLE_IN_ALL
 gint64    db_connection_get_created_at_us     (DbConnection  *self);
 DBPOOL_AVAILABLE_IN_ALL
