@@ -115,13 +115,13 @@ query_finish (DbHistoryStorage  *self,
 }
 
 static gpointer
-file_history_job (DbConnection  *conn,
+file_history_job (DbConnection  *lease,
                   gpointer       user_data,
                   GCancellable  *cancellable,
                   GError       **error)
 {
   QueryData *qd = user_data;
-  GListModel *model = _db_history_query_file_history (conn, qd->file_uri, qd->limit, error);
+  GListModel *model = _db_history_query_file_history (lease, qd->file_uri, qd->limit, error);
 
   return model ? result_box_new (model, g_object_unref) : NULL;
 }
@@ -181,7 +181,7 @@ db_history_storage_get_file_history_finish (DbHistoryStorage  *self,
 }
 
 static gpointer
-snapshot_job (DbConnection  *conn,
+snapshot_job (DbConnection  *lease,
               gpointer       user_data,
               GCancellable  *cancellable,
               GError       **error)
@@ -190,7 +190,7 @@ snapshot_job (DbConnection  *conn,
   GError *local_error = NULL;
   DbDiagnosticSnapshot *snapshot;
 
-  snapshot = _db_history_query_snapshot (conn, qd->file_uri, qd->id, &local_error);
+  snapshot = _db_history_query_snapshot (lease, qd->file_uri, qd->id, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -296,12 +296,12 @@ db_history_storage_get_snapshot_finish (DbHistoryStorage  *self,
 }
 
 static gpointer
-latest_per_file_job (DbConnection  *conn,
+latest_per_file_job (DbConnection  *lease,
                      gpointer       user_data,
                      GCancellable  *cancellable,
                      GError       **error)
 {
-  GListModel *model = _db_history_query_latest_per_file (conn, error);
+  GListModel *model = _db_history_query_latest_per_file (lease, error);
 
   return model ? result_box_new (model, g_object_unref) : NULL;
 }
@@ -350,13 +350,13 @@ db_history_storage_list_latest_finish (DbHistoryStorage  *self,
 }
 
 static gpointer
-trend_job (DbConnection  *conn,
+trend_job (DbConnection  *lease,
            gpointer       user_data,
            GCancellable  *cancellable,
            GError       **error)
 {
   QueryData *qd = user_data;
-  GVariant *trend = _db_history_query_trend (conn, qd->file_uri, qd->since_us, qd->bucket_us,
+  GVariant *trend = _db_history_query_trend (lease, qd->file_uri, qd->since_us, qd->bucket_us,
                                              error);
 
   return trend ? result_box_new (trend, (GDestroyNotify) g_variant_unref) : NULL;
@@ -431,7 +431,7 @@ db_history_storage_get_trend_finish (DbHistoryStorage  *self,
 }
 
 static gpointer
-cleanup_job (DbConnection  *conn,
+cleanup_job (DbConnection  *lease,
              gpointer       user_data,
              GCancellable  *cancellable,
              GError       **error)
@@ -439,7 +439,7 @@ cleanup_job (DbConnection  *conn,
   QueryData *qd = user_data;
   guint removed = 0;
 
-  if (!_db_history_cleanup (conn, qd->retention_days, qd->max_snapshots_per_file,
+  if (!_db_history_cleanup (lease, qd->retention_days, qd->max_snapshots_per_file,
                             &removed, error))
     return NULL;
   return result_box_new (GUINT_TO_POINTER (removed), NULL);

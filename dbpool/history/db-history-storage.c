@@ -295,7 +295,7 @@ db_history_storage_initable_init (GInitable     *initable,
 {
   DbHistoryStorage *self = DB_HISTORY_STORAGE (initable);
   g_autoptr(DbPoolConfig) pool_config = NULL;
-  g_autoptr(DbConnection) conn = NULL;
+  g_autoptr(DbConnection) lease = NULL;
   gboolean ok;
 
   /* GInitable: a second init of a working storage is a no-op. */
@@ -317,11 +317,11 @@ db_history_storage_initable_init (GInitable     *initable,
   self->writer = _db_history_writer_new (G_OBJECT (self), self->pool);
 
   /* Blocking is what the synchronous constructor is for. */
-  conn = db_pool_acquire (self->pool, DB_ACCESS_WRITE, cancellable, error);
-  if (conn == NULL)
+  lease = db_pool_acquire (self->pool, DB_ACCESS_WRITE, cancellable, error);
+  if (lease == NULL)
     return FALSE;
-  ok = _db_history_migrate (conn, error);
-  db_connection_release (conn);
+  ok = _db_history_migrate (lease, error);
+  db_connection_release (lease);
   if (!ok)
     return FALSE;
 
@@ -337,13 +337,13 @@ db_history_storage_initable_iface_init (GInitableIface *iface)
 }
 
 static gpointer
-migrate_job (DbConnection  *conn,
+migrate_job (DbConnection  *lease,
              gpointer       user_data,
              GCancellable  *cancellable,
              GError       **error)
 {
   /* Any non-NULL pointer means success to db_pool_run_finish(). */
-  return _db_history_migrate (conn, error) ? GINT_TO_POINTER (TRUE) : NULL;
+  return _db_history_migrate (lease, error) ? GINT_TO_POINTER (TRUE) : NULL;
 }
 
 static void
