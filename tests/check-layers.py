@@ -9,8 +9,9 @@ public API). Two rules over dbpool/**/*.c and *.h:
 (a) SQLite stays in dbpool/sqlite/. Outside it no file includes <sqlite3.h> and no
     code names an identifier matching sqlite3_*, SQLITE_[A-Z_]* or the type sqlite3.
     Comments and string literals do not count. Allowed, and nothing else:
-      - the pure forward declaration `typedef struct sqlite3 sqlite3;` in a public
-        header, so that the one escape hatch below needs no <sqlite3.h>;
+      - the pure forward declaration `typedef struct sqlite3 sqlite3;` or `struct
+        sqlite3;` in a public header, so that the one escape hatch below needs no
+        <sqlite3.h>;
       - the return type of db_connection_get_handle(): its declaration (ending in `;`)
         in a public header and its definition (followed by `{`) in a .c file.
 (b) dbpool/history/ includes no private header of another layer: a header it includes
@@ -128,7 +129,12 @@ def allowed_sqlite_tokens(tokens, rel, public):
                 and [t for t, _ in tokens[k - 2:k + 3]] ==
                 ['typedef', 'struct', 'sqlite3', 'sqlite3', ';']):
             allowed.update((k, k + 1))
-        # sqlite3 * db_connection_get_handle ( ... ) ;   or   ... ) {
+        # struct sqlite3;  (the same forward declaration as a bare struct tag)
+        if (is_public_header and k >= 1
+                and [t for t, _ in tokens[k - 1:k + 2]] == ['struct', 'sqlite3', ';']
+                and (k < 2 or tokens[k - 2][0] != 'typedef')):
+            allowed.add(k)
+        # [struct] sqlite3 * db_connection_get_handle ( ... ) ;   or   ... ) {
         if [t for t, _ in tokens[k:k + 4]] == ['sqlite3', '*', 'db_connection_get_handle', '(']:
             depth, j = 0, k + 3
             while j < len(tokens):
