@@ -16,11 +16,6 @@ DbConnection  *_db_connection_new_lease       (DbPool        *pool,
                                                DbSlot        *slot,
                                                DbAccess       access);
 
-/* The cancellable of the operation running on the lease (borrowed, set by pool
- * workers). The pool connects _db_connection_interrupt() to it. */
-void           _db_connection_set_cancellable (DbConnection  *self,
-                                               GCancellable  *cancellable);
-
 /* A GCancellable::cancelled handler (any thread): interrupts the statement running on
  * the lease, which then fails with G_IO_ERROR_CANCELLED. */
 void           _db_connection_interrupt       (GCancellable  *cancellable,

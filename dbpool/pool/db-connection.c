@@ -40,7 +40,6 @@ struct _DbConnection
   DbAccess         access;
   int              released;      /* atomic */
   gboolean         mode_ready;    /* the read-only mode matches access */
-  GCancellable    *cancellable;   /* borrowed, set by pool workers */
   gint64           created_at_us;
   GQueue           statements;    /* live DbStatements, detached on release */
   gpointer         spare;         /* a freed DbStatement's memory, for the next one */
@@ -70,7 +69,6 @@ attach (DbConnection *self,
   self->conn = slot->conn;
   self->backend = slot->conn->backend;
   self->mode_ready = FALSE;
-  self->cancellable = NULL;
   self->created_at_us = slot->conn->created_at_us;
   slot->conn->last_used_us = slot->leased_at_us;
   g_atomic_int_set (&self->released, FALSE);
@@ -88,13 +86,6 @@ _db_connection_new_lease (DbPool   *pool,
   attach (self, slot);
 
   return self;
-}
-
-void
-_db_connection_set_cancellable (DbConnection *self,
-                                GCancellable *cancellable)
-{
-  self->cancellable = cancellable;
 }
 
 void
@@ -520,7 +511,6 @@ db_connection_release (DbConnection *self)
 
   slot = g_steal_pointer (&self->slot);
   self->conn = NULL;
-  self->cancellable = NULL;
   _db_pool_return_conn (self->pool, slot, self->access);
   g_clear_object (&holder);
 }

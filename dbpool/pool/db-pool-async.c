@@ -160,12 +160,11 @@ op_job (gpointer data)
     }
 
   lease = _db_connection_new_lease (self, slot, op->waiter.access);
+  /* The backend remembers the interrupt, so the statement it stops fails with
+   * G_IO_ERROR_CANCELLED. */
   if (cancellable != NULL)
-    {
-      _db_connection_set_cancellable (lease, cancellable);
-      handler_id = g_cancellable_connect (cancellable, G_CALLBACK (_db_connection_interrupt),
-                                          lease, NULL);
-    }
+    handler_id = g_cancellable_connect (cancellable, G_CALLBACK (_db_connection_interrupt),
+                                        lease, NULL);
 
   switch (op->kind)
     {
@@ -262,6 +261,27 @@ access_for_sql (const char *sql)
   return DB_ACCESS_WRITE;
 }
 
+/* execute_async and query_async: one statement, its access chosen from its text. */
+static void
+start_statement_op (DbPool              *self,
+                    OpKind               kind,
+                    const char          *sql,
+                    GVariant            *params,
+                    gpointer             source_tag,
+                    const char          *entry,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  OpData *op = g_new0 (OpData, 1);
+
+  op->kind = kind;
+  op->sql = g_strdup (sql);
+  op->params = params ? g_variant_ref_sink (params) : NULL;
+  start_op (self, op, access_for_sql (sql), source_tag, entry, cancellable, callback,
+            user_data);
+}
+
 /**
  * db_pool_run_async: (skip)
  * @self: a pool
@@ -355,18 +375,12 @@ db_pool_execute_async (DbPool              *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  OpData *op;
-
   g_return_if_fail (DB_IS_POOL (self));
   g_return_if_fail (sql != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  op = g_new0 (OpData, 1);
-  op->kind = OP_EXECUTE;
-  op->sql = g_strdup (sql);
-  op->params = params ? g_variant_ref_sink (params) : NULL;
-  start_op (self, op, access_for_sql (sql), db_pool_execute_async, "db_pool_execute_async()",
-            cancellable, callback, user_data);
+  start_statement_op (self, OP_EXECUTE, sql, params, db_pool_execute_async, "db_pool_execute_async()",
+                      cancellable, callback, user_data);
 }
 
 /**
@@ -422,18 +436,12 @@ db_pool_query_async (DbPool              *self,
                      GAsyncReadyCallback  callback,
                      gpointer             user_data)
 {
-  OpData *op;
-
   g_return_if_fail (DB_IS_POOL (self));
   g_return_if_fail (sql != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  op = g_new0 (OpData, 1);
-  op->kind = OP_QUERY;
-  op->sql = g_strdup (sql);
-  op->params = params ? g_variant_ref_sink (params) : NULL;
-  start_op (self, op, access_for_sql (sql), db_pool_query_async, "db_pool_query_async()",
-            cancellable, callback, user_data);
+  start_statement_op (self, OP_QUERY, sql, params, db_pool_query_async, "db_pool_query_async()",
+                      cancellable, callback, user_data);
 }
 
 /**

@@ -476,8 +476,8 @@ is_in_memory_path (const char *path)
   if (strcmp (path, ":memory:") == 0)
     return TRUE;
 
-  /* URI filenames ("file::memory:", "file:x?mode=memory") are in-memory too when the
-   * connection is opened with SQLITE_OPEN_URI. */
+  /* URI filenames ("file::memory:", "file:x?mode=memory") are in-memory too: the
+   * backend opens paths as URIs. */
   if (g_str_has_prefix (path, "file:"))
     return g_str_has_prefix (path, "file::memory:") ||
            strstr (path, "mode=memory") != NULL;
@@ -545,7 +545,7 @@ db_pool_config_validate (DbPoolConfig  *self,
       return FALSE;
     }
 
-  /* sqlite3_busy_timeout() takes an int. */
+  /* The backend's busy timeout is an int. */
   if (self->busy_timeout_ms > G_MAXINT)
     {
       g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
