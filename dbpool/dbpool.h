@@ -9,6 +9,7 @@
 # include "db-pool-config.h"
 # include "db-pool-stats.h"
 # include "db-rows.h"
+# include "db-row.h"
 # include "db-statement.h"
 # include "db-connection.h"
 # include "db-pool.h"

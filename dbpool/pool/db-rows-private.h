@@ -2,6 +2,7 @@
 #pragma once
 
 #include "db-backend-private.h"
+#include "db-row.h"
 #include "db-rows.h"
 
 G_BEGIN_DECLS
@@ -18,5 +19,10 @@ G_BEGIN_DECLS
 DbRows   *_db_rows_new_for_statement (DbBackendStmt *stmt);
 void      _db_rows_append_current    (DbRows        *self,
                                       DbBackendStmt *stmt);
+
+/* The list model's item for row @index (< the row count) of @rows: a new DbRow
+ * holding a reference on @rows (db-row.c). */
+DbRow    *_db_row_new                (DbRows        *rows,
+                                      guint          index);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "db-rows-private.h"
+#include "db-row.h"
 
 /**
  * DbRows:
@@ -19,6 +20,14 @@
  *
  * Rows and columns are counted from 0. Passing a row or column out of range is a
  * programmer error (a critical warning), as for other GLib containers.
+ *
+ * `DbRows` is also a [iface@Gio.ListModel] of [class@DbPool.Row] items, one per
+ * row, so a query result can feed a `GtkListView` or `GtkColumnView` (through a
+ * `GtkNoSelection` or `GtkSingleSelection`) directly. The items are made when asked
+ * for, each holding a reference on the result set. Because a result set never
+ * changes, the model never emits [signal@Gio.ListModel::items-changed]: to show
+ * new data, run the query again and give the widget the new `DbRows`. Like the
+ * getters, the list model may be read from any thread.
  */
 
 /* One value. 16 bytes, and no allocation of its own: text and blob bytes live in the
@@ -56,7 +65,44 @@ struct _DbRows
   GHashTable *rendered;  /* cell index → char * */
 };
 
-G_DEFINE_FINAL_TYPE (DbRows, db_rows, G_TYPE_OBJECT)
+static void db_rows_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (DbRows, db_rows, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, db_rows_list_model_init))
+
+/* GListModel. Nothing here can change after the rows were handed over, so there is
+ * nothing to lock and items-changed is never emitted. */
+static GType
+db_rows_get_item_type (GListModel *model)
+{
+  return DB_TYPE_ROW;
+}
+
+static guint
+db_rows_get_n_items (GListModel *model)
+{
+  return DB_ROWS (model)->n_rows;
+}
+
+static gpointer
+db_rows_get_item (GListModel *model,
+                  guint       position)
+{
+  DbRows *self = DB_ROWS (model);
+
+  /* Past the end is not an error for a GListModel: it is how callers find the end. */
+  if (position >= self->n_rows)
+    return NULL;
+  return _db_row_new (self, position);
+}
+
+static void
+db_rows_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = db_rows_get_item_type;
+  iface->get_n_items = db_rows_get_n_items;
+  iface->get_item = db_rows_get_item;
+}
 
 static void
 db_rows_finalize (GObject *object)

@@ -5,7 +5,7 @@
 # error "Only <dbpool.h> can be included directly."
 #endif
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "db-types.h"
 
