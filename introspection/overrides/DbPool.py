@@ -10,6 +10,8 @@
   become the GLib.Variant the C API expects; a GLib.Variant is passed through.
 - ``DbPool.Rows`` is a sequence of dicts (``rows[0]['name']``), ``rows.tuples()`` gives
   tuples, ``len(rows)`` the row count; BLOBs come back as ``bytes``, NULL as ``None``.
+  It is also a ``Gio.ListModel`` of ``DbPool.Row`` items (``rows.get_item(i)``) for
+  GTK list widgets.
 - ``pool.run_async(access, func, ...)`` runs a Python function on a worker thread with a
   lease, and ``pool.run_finish(result)`` returns whatever it returned (or raises what it
   raised).
@@ -145,6 +147,14 @@ class Rows(DbPool.Rows):
         columns = self.columns
         for row in range(self.get_n_rows()):
             yield dict(zip(columns, self._row_values(row)))
+
+    def __contains__(self, item):
+        # DbRows is also a Gio.ListModel of DbPool.Row items, and that override's
+        # `in` accepts only DbPool.Row; here, as for every sequence of dicts, `in`
+        # compares rows as dicts. A DbPool.Row is in the result set it came from.
+        if isinstance(item, DbPool.Row):
+            return item.get_rows() == self
+        return any(row == item for row in self)
 
     def tuples(self):
         """The rows as a list of tuples, columns in result order."""
