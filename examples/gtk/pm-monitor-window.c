@@ -184,7 +184,12 @@ cell_bind (GtkSignalListItemFactory *factory,
   guint column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (factory), "pm-column"));
   DbRow *row = gtk_list_item_get_item (item);
   const char *text = db_row_get_string (row, column);
+  g_autofree char *valid = NULL;
 
+  /* SQLite does not check that text is UTF-8; GTK needs it to be. (This table has
+   * no blobs, which would read as NULL here: db_row_get_bytes() gives those.) */
+  if (text != NULL && !g_utf8_validate (text, -1, NULL))
+    text = valid = g_utf8_make_valid (text, -1);
   gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
                       text != NULL ? text : "NULL");
   self->n_bound++;

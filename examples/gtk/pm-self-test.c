@@ -145,7 +145,7 @@ check_column_view (PmMonitorWindow *window)
   GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (view));
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(DbRow) first = NULL;
+  DbRow *first;
   g_autofree char *rows_text = NULL;
   guint expected = ROUNDS * ROWS_PER_ROUND;
   guint n_items;
@@ -169,8 +169,7 @@ check_column_view (PmMonitorWindow *window)
               "the row count label bound to the selection's n-items");
 
   /* Newest first, and the single selection picks the first row. */
-  first = gtk_single_selection_get_selected_item (selection) != NULL
-          ? g_object_ref (gtk_single_selection_get_selected_item (selection)) : NULL;
+  first = gtk_single_selection_get_selected_item (selection);
   CHECK (first != NULL && DB_IS_ROW (first), "the selected item is not a DbRow");
   CHECK (db_row_get_index (first) == 0, "the selected row is %u, expected 0",
          db_row_get_index (first));
