@@ -14,6 +14,7 @@
  *      $(pkg-config --cflags --libs dbpool-1.0 gtk4)
  */
 #include <glib/gstdio.h>
+#include <glib-unix.h>
 
 #include "pm-monitor-window.h"
 #include "pm-self-test.h"
@@ -152,6 +153,15 @@ remove_tmpdir (const char *tmpdir)
   g_rmdir (tmpdir);
 }
 
+/* Ctrl-C quits through the main loop, so the pool is closed and the temporary
+ * directory removed as on a normal exit. */
+static gboolean
+on_sigint (gpointer user_data)
+{
+  g_application_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 static int
 handle_local_options (GApplication *app,
                       GVariantDict *options,
@@ -183,6 +193,7 @@ main (int   argc,
   g_signal_connect (monitor.app, "handle-local-options", G_CALLBACK (handle_local_options),
                     &monitor);
   g_signal_connect (monitor.app, "activate", G_CALLBACK (activate), &monitor);
+  g_unix_signal_add (SIGINT, on_sigint, monitor.app);
 
   status = g_application_run (G_APPLICATION (monitor.app), argc, argv);
   g_clear_object (&monitor.app);   /* the window, and with it its pool reference */
