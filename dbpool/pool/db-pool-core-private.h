@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 
+#include "db-histogram-private.h"
 #include "db-pool-private.h"
 #include "db-slot-private.h"
 #include "db-waiter-private.h"
@@ -105,5 +106,18 @@ void        _db_pool_core_shutdown       (DbPoolCore          *core);
 
 void        _db_pool_core_snapshot       (DbPoolCore          *core,
                                           DbPoolSnapshot      *out);
+
+/* What db_pool_get_metrics() and db_pool_get_stats_json() report, all taken at one
+ * instant: the snapshot, the histograms and the limits they are measured against. */
+typedef struct
+{
+  DbPoolSnapshot   snapshot;
+  DbPoolHistograms histograms;
+  guint            min_connections;
+  guint            max_connections;
+} DbPoolMetricsSnapshot;
+
+void        _db_pool_core_snapshot_metrics (DbPoolCore            *core,
+                                            DbPoolMetricsSnapshot *out);
 
 G_END_DECLS
