@@ -6,7 +6,8 @@
  * (db-pool-async.c) and maintenance (db-pool-maintenance.c) call the functions below.
  *
  * Guarded by the lock: the idle queue, the leased list, the waiter queue, the counts
- * of connections in each state, the writer flag, the circuit breaker and the stats.
+ * of connections in each state, the writer flag, the circuit breaker, the stats and
+ * the wait, use and create time histograms.
  * Nothing slow runs under it (opening, SQL, closing, completing tasks): a locked
  * section leaves that work in a batch that runs once the lock is dropped. */
 
