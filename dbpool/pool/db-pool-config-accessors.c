@@ -67,6 +67,42 @@ db_pool_config_set_path (DbPoolConfig *self,
 }
 
 /**
+ * db_pool_config_get_name:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:name].
+ *
+ * Returns: (nullable): the pool's name in metrics and logs
+ */
+const char *
+db_pool_config_get_name (DbPoolConfig *self)
+{
+  g_return_val_if_fail (DB_IS_POOL_CONFIG (self), NULL);
+
+  return self->name;
+}
+
+/**
+ * db_pool_config_set_name:
+ * @self: a config
+ * @name: (nullable): the pool's name in metrics and logs
+ *
+ * Sets [property@DbPool.PoolConfig:name].
+ */
+void
+db_pool_config_set_name (DbPoolConfig *self,
+                         const char   *name)
+{
+  g_return_if_fail (DB_IS_POOL_CONFIG (self));
+
+  if (g_strcmp0 (self->name, name) == 0)
+    return;
+  g_free (self->name);
+  self->name = g_strdup (name);
+  _db_pool_config_notify (self, PROP_NAME);
+}
+
+/**
  * db_pool_config_get_min_connections:
  * @self: a config
  *

@@ -37,6 +37,7 @@ db_pool_config_finalize (GObject *object)
   DbPoolConfig *self = DB_POOL_CONFIG (object);
 
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->name, g_free);
 
   G_OBJECT_CLASS (db_pool_config_parent_class)->finalize (object);
 }
@@ -92,6 +93,9 @@ db_pool_config_get_property (GObject    *object,
       break;
     case PROP_LEAK_THRESHOLD_MS:
       g_value_set_uint (value, self->leak_threshold_ms);
+      break;
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -149,6 +153,9 @@ db_pool_config_set_property (GObject      *object,
       break;
     case PROP_LEAK_THRESHOLD_MS:
       db_pool_config_set_leak_threshold_ms (self, g_value_get_uint (value));
+      break;
+    case PROP_NAME:
+      db_pool_config_set_name (self, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -356,6 +363,21 @@ db_pool_config_class_init (DbPoolConfigClass *klass)
                 "Milliseconds a lease may be held before it is reported, 0 for never",
                 DEFAULT_LEAK_THRESHOLD_MS);
 
+  /**
+   * DbPoolConfig:name:
+   *
+   * The pool's name in its metrics and log messages: the `pool_name` label of
+   * [method@DbPool.Pool.get_metrics], the `name` of
+   * [method@DbPool.Pool.get_stats_json], and the prefix of the warnings and messages
+   * the pool logs. Give each pool of a program its own name, so that two pools on
+   * the same file can be told apart. Default `"dbpool"`. Must be non-empty UTF-8.
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", "Name", "The pool's name in metrics and logs",
+                         DEFAULT_NAME,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -375,6 +397,7 @@ db_pool_config_init (DbPoolConfig *self)
   self->circuit_breaker_threshold = DEFAULT_CIRCUIT_BREAKER_THRESHOLD;
   self->circuit_breaker_cooldown_ms = DEFAULT_CIRCUIT_BREAKER_COOLDOWN_MS;
   self->leak_threshold_ms = DEFAULT_LEAK_THRESHOLD_MS;
+  self->name = g_strdup (DEFAULT_NAME);
 }
 
 /**
@@ -466,6 +489,8 @@ db_pool_config_copy (DbPoolConfig *self)
   copy->circuit_breaker_threshold = self->circuit_breaker_threshold;
   copy->circuit_breaker_cooldown_ms = self->circuit_breaker_cooldown_ms;
   copy->leak_threshold_ms = self->leak_threshold_ms;
+  g_free (copy->name);
+  copy->name = g_strdup (self->name);
 
   return copy;
 }
@@ -492,8 +517,8 @@ is_in_memory_path (const char *path)
  *
  * Checks that the config can be used by a pool: a non-empty path that is not an
  * in-memory database, `max-connections` between 1 and 1024, `min-connections` not
- * above `max-connections`, `busy-timeout-ms` at most %G_MAXINT and
- * `statement-cache-size` at most 10000.
+ * above `max-connections`, `busy-timeout-ms` at most %G_MAXINT,
+ * `statement-cache-size` at most 10000 and a `name` that is non-empty UTF-8.
  *
  * Returns: %TRUE if the config is valid; otherwise %FALSE with @error set to
  *   %DB_POOL_ERROR_INVALID_CONFIG, whose message names the offending key
@@ -559,6 +584,16 @@ db_pool_config_validate (DbPoolConfig  *self,
       g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
                    "Invalid “statement-cache-size” %u: at most %u statements are allowed",
                    self->statement_cache_size, STATEMENT_CACHE_SIZE_LIMIT);
+      return FALSE;
+    }
+
+  /* It goes into OpenMetrics labels and log lines, which are UTF-8 text. */
+  if (self->name == NULL || self->name[0] == '\0' || !g_utf8_validate (self->name, -1, NULL))
+    {
+      g_set_error_literal (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                           self->name == NULL || self->name[0] == '\0'
+                           ? "Invalid “name”: the pool needs a name for its metrics and logs"
+                           : "Invalid “name”: it is not valid UTF-8");
       return FALSE;
     }
 

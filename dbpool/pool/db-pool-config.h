@@ -89,5 +89,9 @@ DBPOOL_AVAILABLE_IN_ALL
 guint          db_pool_config_get_leak_threshold_ms (DbPoolConfig *self);
 DBPOOL_AVAILABLE_IN_ALL
 void           db_pool_config_set_leak_threshold_ms (DbPoolConfig *self, guint value);
+DBPOOL_AVAILABLE_IN_ALL
+const char    *db_pool_config_get_name                    (DbPoolConfig *self);
+DBPOOL_AVAILABLE_IN_ALL
+void           db_pool_config_set_name                    (DbPoolConfig *self, const char *name);
 
 G_END_DECLS

@@ -6,12 +6,14 @@
  * (db-pool-async.c) and maintenance (db-pool-maintenance.c) call the functions below.
  *
  * Guarded by the lock: the idle queue, the leased list, the waiter queue, the counts
- * of connections in each state, the writer flag, the circuit breaker and the stats.
+ * of connections in each state, the writer flag, the circuit breaker, the stats and
+ * the wait, use and create time histograms.
  * Nothing slow runs under it (opening, SQL, closing, completing tasks): a locked
  * section leaves that work in a batch that runs once the lock is dropped. */
 
 #include <gio/gio.h>
 
+#include "db-histogram-private.h"
 #include "db-pool-private.h"
 #include "db-slot-private.h"
 #include "db-waiter-private.h"
@@ -105,5 +107,18 @@ void        _db_pool_core_shutdown       (DbPoolCore          *core);
 
 void        _db_pool_core_snapshot       (DbPoolCore          *core,
                                           DbPoolSnapshot      *out);
+
+/* What db_pool_get_metrics() and db_pool_get_stats_json() report, all taken at one
+ * instant: the snapshot, the histograms and the limits they are measured against. */
+typedef struct
+{
+  DbPoolSnapshot   snapshot;
+  DbPoolHistograms histograms;
+  guint            min_connections;
+  guint            max_connections;
+} DbPoolMetricsSnapshot;
+
+void        _db_pool_core_snapshot_metrics (DbPoolCore            *core,
+                                            DbPoolMetricsSnapshot *out);
 
 G_END_DECLS

@@ -56,6 +56,7 @@ struct _DbPoolCore
   gboolean         closed;
   GSList          *close_tasks;
   DbPoolStats      stats;
+  DbPoolHistograms histograms;
 };
 
 /* Maintenance work decided under the lock, done on a worker. */
@@ -158,6 +159,9 @@ count_request_locked (DbPoolCore *self,
   self->stats.total_wait_time_us += waited;
   if (waited > self->stats.max_wait_time_us)
     self->stats.max_wait_time_us = waited;
+  /* Every request, like the two sums: its count is total-requests, its sum
+   * total-wait-time-us. */
+  _db_histogram_record (&self->histograms.wait_time, waited);
 }
 
 static void
@@ -470,7 +474,9 @@ open_in_slot (DbPoolCore          *self,
               GError             **error)
 {
   g_autoptr(GError) local_error = NULL;
+  gint64 open_started = g_get_monotonic_time ();
   DbSlot *slot = _db_slot_open (self->backend, &self->settings, &local_error);
+  gint64 opened = g_get_monotonic_time ();
   DbBatch batch = DB_BATCH_INIT;
   gboolean breaker_changed;
 
@@ -480,6 +486,7 @@ open_in_slot (DbPoolCore          *self,
     {
       breaker_changed = _db_breaker_success (&self->breaker);
       self->stats.total_connections_created++;
+      _db_histogram_record (&self->histograms.create_time, (guint64) (opened - open_started));
       if (lease)
         {
           lend_locked (self, slot, access, origin);
@@ -511,10 +518,11 @@ open_in_slot (DbPoolCore          *self,
   if (breaker_changed)
     {
       if (slot != NULL)
-        g_message ("dbpool: database “%s” is reachable again", self->settings.path);
+        g_message ("%s: database “%s” is reachable again", _db_pool_get_name (self->pool),
+                   self->settings.path);
       else
-        g_message ("dbpool: database “%s” unreachable, failing fast: %s",
-                   self->settings.path, local_error->message);
+        g_message ("%s: database “%s” unreachable, failing fast: %s",
+                   _db_pool_get_name (self->pool), self->settings.path, local_error->message);
     }
 
   if (slot == NULL)
@@ -596,6 +604,7 @@ _db_pool_core_return (DbPoolCore *self,
   g_mutex_lock (&self->lock);
   self->stats.connection_errors += conn->full_errors;
   conn->full_errors = 0;
+  _db_histogram_record (&self->histograms.use_time, (guint64) MAX (now - slot->leased_at_us, 0));
   g_queue_unlink (&self->leased, &slot->link);
   if (access == DB_ACCESS_WRITE)
     self->writer_busy = FALSE;
@@ -904,7 +913,8 @@ _db_pool_core_run_maintenance (DbPoolCore    *self,
 
       /* Failures are counted in connection-errors; the next tick tries again. */
       if (open_in_slot (self, FALSE, DB_ACCESS_READ, NULL, &error) == NULL)
-        g_debug ("dbpool: refilling the pool failed: %s", error->message);
+        g_debug ("%s: refilling the pool failed: %s", _db_pool_get_name (self->pool),
+                 error->message);
     }
 
   if (work->to_checkpoint != NULL)
@@ -1040,16 +1050,36 @@ _db_pool_core_shutdown (DbPoolCore *self)
 /* ------------------------------------------------------------------------------- */
 /* Stats and life cycle.                                                           */
 
-void
-_db_pool_core_snapshot (DbPoolCore     *self,
-                        DbPoolSnapshot *out)
+static void
+snapshot_locked (DbPoolCore     *self,
+                 DbPoolSnapshot *out)
 {
-  g_mutex_lock (&self->lock);
   out->stats = self->stats;
   out->stats.current_active_connections = self->leased.length;
   out->stats.current_idle_connections = self->idle.length;
   out->stats.waiting_requests = self->waiters.length;
   out->circuit_state = self->breaker.state;
+}
+
+void
+_db_pool_core_snapshot (DbPoolCore     *self,
+                        DbPoolSnapshot *out)
+{
+  g_mutex_lock (&self->lock);
+  snapshot_locked (self, out);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+_db_pool_core_snapshot_metrics (DbPoolCore            *self,
+                                DbPoolMetricsSnapshot *out)
+{
+  /* One locked section, so that the histograms agree with the counters. */
+  g_mutex_lock (&self->lock);
+  snapshot_locked (self, &out->snapshot);
+  out->histograms = self->histograms;
+  out->min_connections = self->limits.min_connections;
+  out->max_connections = self->limits.max_connections;
   g_mutex_unlock (&self->lock);
 }
 

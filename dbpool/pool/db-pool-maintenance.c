@@ -53,8 +53,8 @@ report_leaks (DbPool *self,
       DbLeakReport *report = &g_array_index (reports, DbLeakReport, i);
       g_autofree char *where = _db_lease_origin_describe (&report->origin);
 
-      g_warning ("dbpool: a lease on “%s” has been held for %.1f s (leak-threshold-ms is %u), %s",
-                 _db_pool_core_get_path (core), report->held_us / 1e6,
+      g_warning ("%s: a lease on “%s” has been held for %.1f s (leak-threshold-ms is %u), %s",
+                 _db_pool_get_name (self), _db_pool_core_get_path (core), report->held_us / 1e6,
                  db_pool_config_get_leak_threshold_ms (db_pool_get_config (self)), where);
       _db_pool_emit_lease_held_too_long (self, (guint64) report->held_us, where);
     }

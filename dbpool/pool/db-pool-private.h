@@ -32,6 +32,8 @@ void          _db_pool_push_job          (DbPool        *self,
                                           DbJobFunc      func,
                                           gpointer       data);
 DbPoolCore   *_db_pool_get_core          (DbPool        *self);
+/* DbPoolConfig:name, fixed at construction: for metrics and log messages. */
+const char   *_db_pool_get_name          (DbPool        *self);
 gboolean      _db_pool_detects_leaks     (DbPool        *self);
 /* Counters changed: a coalesced notify:: follows on the owner context. */
 void          _db_pool_stats_changed     (DbPool        *self);

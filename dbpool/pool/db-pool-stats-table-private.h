@@ -3,6 +3,8 @@
  * get_property, the notifier's comparison and the JSON are all made from it. */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "db-pool-stats.h"
 
 G_BEGIN_DECLS
@@ -63,5 +65,10 @@ void         _db_pool_stat_get_value (const DbPoolStat     *stat,
  * Returns the pspecs in table order; they live as long as the class. */
 GParamSpec **_db_pool_stats_install  (GObjectClass         *klass,
                                       guint                 first_prop_id);
+
+/* Adds the members of db_pool_stats_to_json() to the object @builder is writing
+ * (db_pool_get_stats_json() adds more after them). */
+void         _db_pool_stats_add_json_members (const DbPoolStats *stats,
+                                              JsonBuilder       *builder);
 
 G_END_DECLS

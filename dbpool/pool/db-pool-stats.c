@@ -44,6 +44,22 @@ add_uint64 (JsonBuilder *builder,
   json_builder_add_int_value (builder, (gint64) MIN (value, (guint64) G_MAXINT64));
 }
 
+void
+_db_pool_stats_add_json_members (const DbPoolStats *self,
+                                 JsonBuilder       *builder)
+{
+  DbPoolSnapshot snapshot = { 0 };
+
+  /* The keys, their order and the values' source are the stats table's. */
+  snapshot.stats = *self;
+  for (guint i = 0; i < _db_pool_n_stats; i++)
+    if (_db_pool_stats[i].in_stats)
+      add_uint64 (builder, _db_pool_stats[i].name,
+                  _db_pool_stat_get (&_db_pool_stats[i], &snapshot));
+  add_uint64 (builder, "average-wait-time-us",
+              self->total_wait_time_us / MAX (self->total_requests, 1));
+}
+
 /**
  * db_pool_stats_to_json:
  * @self: a stats snapshot
@@ -61,20 +77,12 @@ db_pool_stats_to_json (const DbPoolStats *self)
 {
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) root = NULL;
-  DbPoolSnapshot snapshot = { 0 };
 
   g_return_val_if_fail (self != NULL, NULL);
 
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
-  /* The keys, their order and the values' source are the stats table's. */
-  snapshot.stats = *self;
-  for (guint i = 0; i < _db_pool_n_stats; i++)
-    if (_db_pool_stats[i].in_stats)
-      add_uint64 (builder, _db_pool_stats[i].name,
-                  _db_pool_stat_get (&_db_pool_stats[i], &snapshot));
-  add_uint64 (builder, "average-wait-time-us",
-              self->total_wait_time_us / MAX (self->total_requests, 1));
+  _db_pool_stats_add_json_members (self, builder);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);

@@ -43,6 +43,7 @@ struct _DbPool
   GObject          parent_instance;
 
   DbPoolConfig    *config;
+  char            *name;          /* the config's, fixed at construction */
   DbPoolCore      *core;
   gboolean         detects_leaks;
 
@@ -121,6 +122,12 @@ DbPoolCore *
 _db_pool_get_core (DbPool *self)
 {
   return self->core;
+}
+
+const char *
+_db_pool_get_name (DbPool *self)
+{
+  return self->name;
 }
 
 gboolean
@@ -519,6 +526,11 @@ db_pool_constructed (GObject *object)
   G_OBJECT_CLASS (db_pool_parent_class)->constructed (object);
 
   self->owner_context = g_main_context_ref_thread_default ();
+  /* Read from any thread by the metrics and the log messages: a copy that nothing
+   * changes (the config's own property may be set later). */
+  self->name = g_strdup (self->config != NULL ? db_pool_config_get_name (self->config) : NULL);
+  if (self->name == NULL)
+    self->name = g_strdup ("dbpool");
 
   /* Without a config, initable_init() fails; the core still needs to exist. */
   if (self->config != NULL)
@@ -589,6 +601,7 @@ db_pool_finalize (GObject *object)
   DbPool *self = DB_POOL (object);
 
   g_clear_object (&self->config);
+  g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->core, _db_pool_core_free);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
 

@@ -22,7 +22,7 @@ assert_configs_equal (DbPoolConfig *a,
   g_autofree GParamSpec **pspecs =
     g_object_class_list_properties (G_OBJECT_GET_CLASS (a), &n_pspecs);
 
-  g_assert_cmpuint (n_pspecs, ==, 14);
+  g_assert_cmpuint (n_pspecs, ==, 15);
   for (guint i = 0; i < n_pspecs; i++)
     {
       g_auto(GValue) va = G_VALUE_INIT;
@@ -57,6 +57,7 @@ new_unusual_config (void)
                 "circuit-breaker-threshold", 0,
                 "circuit-breaker-cooldown-ms", 19,
                 "leak-threshold-ms", 23,
+                "name", "ünïcode \"pool\"\n",
                 NULL);
   return config;
 }
@@ -262,6 +263,42 @@ test_validate_statement_cache (void)
   check_invalid (config, "statement-cache-size");
 }
 
+/* The name goes into metrics labels and log lines: required, UTF-8. */
+static void
+test_validate_name (void)
+{
+  g_autoptr(DbPoolConfig) config = db_pool_config_new ("x.db");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (db_pool_config_get_name (config), ==, "dbpool");
+  db_pool_config_set_name (config, "history \"main\"\n");
+  g_assert_true (db_pool_config_validate (config, &error));
+  g_assert_no_error (error);
+
+  db_pool_config_set_name (config, "");
+  check_invalid (config, "name");
+  db_pool_config_set_name (config, NULL);
+  check_invalid (config, "name");
+  db_pool_config_set_name (config, "bad \xff name");
+  check_invalid (config, "name");
+}
+
+static void
+test_json_name (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbPoolConfig) config =
+    db_pool_config_new_from_json ("{\"path\": \"x.db\", \"name\": \"importer\"}", &error);
+  g_autoptr(DbPoolConfig) empty = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (db_pool_config_get_name (config), ==, "importer");
+
+  empty = db_pool_config_new_from_json ("{\"path\": \"x.db\", \"name\": \"\"}", &error);
+  g_assert_null (empty);
+  assert_invalid_config (error, "name");
+}
+
 /* 0 means "never" for every time, and min-connections 0 means "on demand". */
 static void
 test_validate_zeros_are_valid (void)
@@ -301,7 +338,7 @@ test_json_round_trip (void)
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
   object = json_node_get_object (node);
-  g_assert_cmpuint (json_object_get_size (object), ==, 14);
+  g_assert_cmpuint (json_object_get_size (object), ==, 15);
   g_assert_cmpstr (json_object_get_string_member (object, "synchronous"), ==, "extra");
   g_assert_cmpint (json_object_get_int_member (object, "max-connections"), ==, 7);
   g_assert_false (json_object_get_boolean_member (object, "enable-wal"));
@@ -519,6 +556,7 @@ test_notify_only_on_change (void)
   db_pool_config_set_circuit_breaker_threshold (config, 3);
   db_pool_config_set_circuit_breaker_cooldown_ms (config, 1000);
   db_pool_config_set_leak_threshold_ms (config, 0);
+  db_pool_config_set_name (config, "dbpool");
   g_object_set (config, "path", "a.db", "max-connections", 10, "enable-wal", TRUE,
                 "synchronous", DB_SYNCHRONOUS_NORMAL, NULL);
   g_assert_cmpuint (g_hash_table_size (counts), ==, 0);
@@ -538,6 +576,7 @@ test_notify_only_on_change (void)
   db_pool_config_set_circuit_breaker_threshold (config, 7);
   db_pool_config_set_circuit_breaker_cooldown_ms (config, 8);
   db_pool_config_set_leak_threshold_ms (config, 9);
+  db_pool_config_set_name (config, "other");
   for (guint i = 0; i < n_pspecs; i++)
     if (notify_count (counts, pspecs[i]->name) != 1)
       g_error ("%s notified %u times", pspecs[i]->name,
@@ -684,6 +723,7 @@ main (int   argc,
   g_test_add_func ("/config/validate/min-above-max", test_validate_min_above_max);
   g_test_add_func ("/config/validate/busy-timeout-too-large", test_validate_busy_timeout);
   g_test_add_func ("/config/validate/statement-cache-too-large", test_validate_statement_cache);
+  g_test_add_func ("/config/validate/name", test_validate_name);
   g_test_add_func ("/config/validate/zeros-are-valid", test_validate_zeros_are_valid);
   g_test_add_func ("/config/json/round-trip", test_json_round_trip);
   g_test_add_func ("/config/json/minimal", test_json_minimal);
@@ -700,6 +740,7 @@ main (int   argc,
   g_test_add_func ("/config/json/too-large", test_json_too_large);
   g_test_add_func ("/config/json/bad-synchronous", test_json_bad_synchronous);
   g_test_add_func ("/config/json/validates", test_json_validates);
+  g_test_add_func ("/config/json/name", test_json_name);
   g_test_add_func ("/config/notify-only-on-change", test_notify_only_on_change);
   g_test_add_func ("/config/copy", test_copy);
   g_test_add_func ("/stats/boxed", test_stats_boxed);
