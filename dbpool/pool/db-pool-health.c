@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The pool's self-protection: the circuit breaker and where leases come from. */
 #include <stdlib.h>   /* defines __GLIBC__ on glibc */
+#include <string.h>
 
 #ifdef __GLIBC__
 # include <execinfo.h>
@@ -103,6 +104,27 @@ _db_breaker_error (DbBreaker  *self,
 }
 
 void
+_db_lease_origin_init (DbLeaseOrigin *self,
+                       const char    *entry,
+                       GThread       *holder)
+{
+  self->entry = entry;
+  self->holder = holder;
+  self->n_frames = 0;
+}
+
+void
+_db_lease_origin_copy (DbLeaseOrigin       *dest,
+                       const DbLeaseOrigin *src)
+{
+  dest->entry = src->entry;
+  dest->holder = src->holder;
+  dest->n_frames = src->n_frames;
+  if (src->n_frames > 0)
+    memcpy (dest->frames, src->frames, sizeof src->frames[0] * (gsize) src->n_frames);
+}
+
+void
 _db_lease_origin_capture (DbLeaseOrigin *self,
                           const char    *entry)
 {
@@ -131,5 +153,7 @@ _db_lease_origin_describe (const DbLeaseOrigin *self)
       free (symbols);
     }
 #endif
+  if (self->n_frames == 0)
+    g_string_append (out, " (set leak-threshold-ms to record the stack of each acquire)");
   return g_string_free (out, FALSE);
 }

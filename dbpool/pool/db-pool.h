@@ -112,6 +112,10 @@ DbPoolStats  *db_pool_get_stats      (DbPool               *self);
 DBPOOL_AVAILABLE_IN_ALL
 DbPoolConfig *db_pool_get_config     (DbPool               *self);
 DBPOOL_AVAILABLE_IN_ALL
+gboolean      db_pool_reconfigure    (DbPool               *self,
+                                      DbPoolConfig         *config,
+                                      GError              **error);
+DBPOOL_AVAILABLE_IN_ALL
 gboolean      db_pool_is_closed      (DbPool               *self);
 
 DBPOOL_AVAILABLE_IN_ALL
