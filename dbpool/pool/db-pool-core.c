@@ -171,7 +171,7 @@ typedef struct
 /* The write lease held by @thread, or NULL. */
 static DbSlot *
 writer_held_by_locked (DbPoolCore *self,
-                       GThread    *thread)
+                       gsize       thread)
 {
   if (!self->writer_busy)
     return NULL;
@@ -189,7 +189,7 @@ static void
 picture_locked (DbPoolCore    *self,
                 DbPoolPicture *out)
 {
-  GThread *me = g_thread_self ();
+  gsize me = _db_thread_id ();
   gint64 now = g_get_monotonic_time ();
 
   memset (out, 0, sizeof *out);
@@ -856,13 +856,13 @@ _db_pool_core_acquire (DbPoolCore    *self,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
-  _db_lease_origin_init (&waiter.origin, entry, g_thread_self ());
+  _db_lease_origin_init (&waiter.origin, entry, _db_thread_id ());
   if (g_atomic_int_get (&self->limits.leak_threshold_ms) > 0)
     _db_lease_origin_capture (&waiter.origin, entry);
 
   g_mutex_lock (&self->lock);
   if (access == DB_ACCESS_WRITE &&
-      (writer = writer_held_by_locked (self, g_thread_self ())) != NULL)
+      (writer = writer_held_by_locked (self, _db_thread_id ())) != NULL)
     {
       DbLeaseOrigin origin;
 
@@ -1136,7 +1136,7 @@ begin_close_locked (DbPoolCore *self,
 /* The leases out to @thread, which cannot come back while it blocks in close(). */
 static guint
 count_held_by_locked (DbPoolCore *self,
-                      GThread    *thread,
+                      gsize       thread,
                       GArray     *origins)
 {
   guint n = 0;
@@ -1183,7 +1183,7 @@ void
 _db_pool_core_close (DbPoolCore *self)
 {
   g_autoptr(GArray) mine = g_array_new (FALSE, FALSE, sizeof (DbLeaseOrigin));
-  GThread *me = g_thread_self ();
+  gsize me = _db_thread_id ();
   DbBatch batch = DB_BATCH_INIT;
 
   g_mutex_lock (&self->lock);

@@ -54,14 +54,18 @@ GError           *_db_breaker_error    (DbBreaker    *self,
 typedef struct
 {
   const char *entry;                 /* the public function that acquired it */
-  GThread    *holder;                /* the thread the lease is for; NULL for pool jobs */
+  gsize       holder;                /* _db_thread_id() of the thread the lease is for;
+                                      * 0 for pool jobs */
   int         n_frames;
   void       *frames[DB_LEASE_ORIGIN_FRAMES];
 } DbLeaseOrigin;
 
+/* This thread's number: unlike a GThread pointer, never reused by a later thread. */
+gsize _db_thread_id             (void);
+
 void  _db_lease_origin_init     (DbLeaseOrigin       *self,
                                  const char          *entry,
-                                 GThread             *holder);
+                                 gsize                holder);
 /* Keeps the holder; sets the entry and records the stack. */
 void  _db_lease_origin_capture  (DbLeaseOrigin       *self,
                                  const char          *entry);

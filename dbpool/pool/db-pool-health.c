@@ -103,10 +103,26 @@ _db_breaker_error (DbBreaker  *self,
                       MAX (self->retry_at_us - now, 0) / 1000);
 }
 
+static GPrivate thread_id;
+
+gsize
+_db_thread_id (void)
+{
+  static gsize last_id;
+  gsize id = GPOINTER_TO_SIZE (g_private_get (&thread_id));
+
+  if (G_UNLIKELY (id == 0))
+    {
+      id = (gsize) g_atomic_pointer_add (&last_id, 1) + 1;
+      g_private_set (&thread_id, GSIZE_TO_POINTER (id));
+    }
+  return id;
+}
+
 void
 _db_lease_origin_init (DbLeaseOrigin *self,
                        const char    *entry,
-                       GThread       *holder)
+                       gsize          holder)
 {
   self->entry = entry;
   self->holder = holder;

@@ -43,6 +43,7 @@ struct _DbPool
   GObject          parent_instance;
 
   DbPoolConfig    *config;
+  DbPoolConfig    *applied;        /* what config must show: changes to it are undone */
   DbPoolCore      *core;
   gboolean         detects_leaks;  /* atomic: reconfigure() may change it */
 
@@ -340,9 +341,9 @@ db_pool_get_stats (DbPool *self)
  * The configuration the pool runs with: the pool's own copy of the one it was
  * created with, updated by [method@DbPool.Pool.reconfigure].
  *
- * It is for reading. Setting a property on it does not change the pool and logs a
- * warning; to change a running pool, change a copy ([method@DbPool.PoolConfig.copy])
- * and pass it to [method@DbPool.Pool.reconfigure].
+ * It is for reading, and always shows what the pool runs by: a property set on it
+ * is set back at once, with a warning. To change a running pool, change a copy
+ * ([method@DbPool.PoolConfig.copy]) and pass it to [method@DbPool.Pool.reconfigure].
  *
  * Returns: (transfer none): the configuration
  */
@@ -385,15 +386,43 @@ n_workers_for (guint max_connections)
   return (int) MIN (MAX (max_connections, 1) + 1, 128);
 }
 
+static void config_changed_behind_pool (DbPoolConfig *config,
+                                        GParamSpec   *pspec,
+                                        DbPool       *self);
+
+/* Sets @names (all if NULL) of the pool's configuration from @from, quietly. */
+static void
+set_config_quietly (DbPool             *self,
+                    DbPoolConfig       *from,
+                    const char * const *names,
+                    const char         *name)
+{
+  g_signal_handlers_block_by_func (self->config, config_changed_behind_pool, self);
+  g_object_freeze_notify (G_OBJECT (self->config));
+  for (guint i = 0; names == NULL ? i == 0 : names[i] != NULL; i++)
+    {
+      const char *property = names ? names[i] : name;
+      g_auto(GValue) value = G_VALUE_INIT;
+
+      g_object_get_property (G_OBJECT (from), property, &value);
+      g_object_set_property (G_OBJECT (self->config), property, &value);
+    }
+  g_object_thaw_notify (G_OBJECT (self->config));
+  g_signal_handlers_unblock_by_func (self->config, config_changed_behind_pool, self);
+}
+
+/* The configuration object shows what the pool runs by: a change made on it would
+ * make it lie, so it is undone, loudly. */
 static void
 config_changed_behind_pool (DbPoolConfig *config,
                             GParamSpec   *pspec,
                             DbPool       *self)
 {
-  g_warning ("dbpool: “%s” was changed on the configuration of the running pool on “%s”, "
-             "which has no effect on the pool; to change a running pool, pass a changed "
-             "copy to db_pool_reconfigure()",
+  g_warning ("dbpool: “%s” was changed on the configuration of the running pool on “%s”; "
+             "the change is undone: to change a running pool, pass a changed copy to "
+             "db_pool_reconfigure()",
              pspec->name, _db_pool_core_get_path (self->core));
+  set_config_quietly (self, self->applied, NULL, pspec->name);
 }
 
 /**
@@ -462,17 +491,9 @@ db_pool_reconfigure (DbPool        *self,
     }
   g_atomic_int_set (&self->detects_leaks, limits.leak_threshold_ms > 0);
 
-  g_signal_handlers_block_by_func (self->config, config_changed_behind_pool, self);
-  g_object_freeze_notify (G_OBJECT (self->config));
-  for (guint i = 0; reconfigurable[i] != NULL; i++)
-    {
-      g_auto(GValue) value = G_VALUE_INIT;
-
-      g_object_get_property (G_OBJECT (config), reconfigurable[i], &value);
-      g_object_set_property (G_OBJECT (self->config), reconfigurable[i], &value);
-    }
-  g_object_thaw_notify (G_OBJECT (self->config));
-  g_signal_handlers_unblock_by_func (self->config, config_changed_behind_pool, self);
+  set_config_quietly (self, config, reconfigurable, NULL);
+  g_clear_object (&self->applied);
+  self->applied = db_pool_config_copy (self->config);
 
   /* A smaller pool: the workers above the new count retire as they go idle. */
   if (limits.max_connections < (guint) g_thread_pool_get_max_threads (self->workers) - 1)
@@ -670,6 +691,7 @@ db_pool_constructed (GObject *object)
       settings.may_create = TRUE;
       limits_from_config (c, &limits);
       maintenance_interval_ms = db_pool_config_get_maintenance_interval_ms (c);
+      self->applied = db_pool_config_copy (c);
       g_signal_connect_object (c, "notify", G_CALLBACK (config_changed_behind_pool), self, 0);
     }
   self->detects_leaks = limits.leak_threshold_ms > 0;
@@ -719,6 +741,7 @@ db_pool_finalize (GObject *object)
   DbPool *self = DB_POOL (object);
 
   g_clear_object (&self->config);
+  g_clear_object (&self->applied);
   g_clear_pointer (&self->core, _db_pool_core_free);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
 
