@@ -230,7 +230,8 @@ explain_timeout (GError              *error,
   if (picture->n_opening > 0)
     g_string_append_printf (text, ", %u being opened", picture->n_opening);
   if (picture->n_waiting > 0)
-    g_string_append_printf (text, ", %u more requests waiting", picture->n_waiting);
+    g_string_append_printf (text, ", %u more request%s waiting", picture->n_waiting,
+                            picture->n_waiting == 1 ? "" : "s");
   if (picture->writer_out)
     {
       g_autofree char *where = _db_lease_origin_describe (&picture->writer_origin);
