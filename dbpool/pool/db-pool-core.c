@@ -147,11 +147,10 @@ closed_error (void)
 }
 
 static GError *
-timeout_error (DbPoolCore *self)
+timeout_error (DbWaiter *waiter)
 {
   return g_error_new (DB_POOL_ERROR, DB_POOL_ERROR_TIMEOUT,
-                      "No connection became available within %u ms",
-                      self->limits.connection_timeout_ms);
+                      "No connection became available within %u ms", waiter->timeout_ms);
 }
 
 /* What the pool was doing when a wait timed out: counted under the lock (the leased
@@ -737,6 +736,8 @@ enqueue_locked (DbPoolCore *self,
 {
   waiter->core = self;
   waiter->link.data = waiter;
+  /* The timeout it started with, whatever reconfigure() does meanwhile. */
+  waiter->timeout_ms = self->limits.connection_timeout_ms;
 
   if (self->closed)
     {
@@ -788,8 +789,8 @@ wait_locked (DbPoolCore *self,
              DbWaiter   *waiter,
              DbBatch    *batch)
 {
-  gint64 deadline = self->limits.connection_timeout_ms > 0
-    ? waiter->enqueued_us + (gint64) self->limits.connection_timeout_ms * 1000 : 0;
+  gint64 deadline = waiter->timeout_ms > 0
+    ? waiter->enqueued_us + (gint64) waiter->timeout_ms * 1000 : 0;
 
   while (!waiter->finished)
     {
@@ -824,7 +825,7 @@ wait_locked (DbPoolCore *self,
         woken = g_cond_wait_until (&waiter->cond, &self->lock, deadline);
       waiter->sleeping = FALSE;
       if (!woken && !waiter->finished)
-        fail_waiter_locked (self, waiter, batch, timeout_error (self));
+        fail_waiter_locked (self, waiter, batch, timeout_error (waiter));
     }
   return TRUE;
 }
@@ -936,11 +937,6 @@ waiter_expire (GTask  *task,
   return G_SOURCE_REMOVE;
 }
 
-static GError *
-waiter_timeout_error (DbWaiter *waiter)
-{
-  return timeout_error (waiter->core);
-}
 
 void
 _db_pool_core_enqueue_async (DbPoolCore   *self,
@@ -974,7 +970,7 @@ _db_pool_core_enqueue_async (DbPoolCore   *self,
        * the lock is dropped, so nobody can finish the waiter without seeing them. */
       g_object_ref (task);
       waiter->holds_task = TRUE;
-      _db_waiter_watch (waiter, self->limits.connection_timeout_ms, waiter_timeout_error,
+      _db_waiter_watch (waiter, waiter->timeout_ms, timeout_error,
                         waiter_expire);
     }
   unlock (self);
@@ -1091,7 +1087,7 @@ GArray *
 _db_pool_core_collect_leaks (DbPoolCore *self,
                              gint64      now)
 {
-  gint64 threshold_us = (gint64) self->limits.leak_threshold_ms * 1000;
+  gint64 threshold_us = (gint64) g_atomic_int_get (&self->limits.leak_threshold_ms) * 1000;
   GArray *reports = g_array_new (FALSE, FALSE, sizeof (DbLeakReport));
 
   if (threshold_us == 0)

@@ -362,7 +362,7 @@ class HangTests(TempDirTestCase):
         env['G_DEBUG'] = 'gc-friendly'
         try:
             return subprocess.run([sys.executable, runner, script_path, self.db_path()],
-                                  env=env, capture_output=True, text=True, timeout=60)
+                                  env=env, capture_output=True, text=True, timeout=30)
         except subprocess.TimeoutExpired as e:
             self.fail('the child hung: %s' % (e.stderr,))
 
