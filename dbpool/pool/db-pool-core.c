@@ -12,7 +12,8 @@
  * lend_locked, ...), and check_locked() verifies after each locked section, when
  * DBPOOL_CHECK_INVARIANTS is set (the test suite sets it), that
  *   n_open = idle + leased + opening + borrowed
- * and that at most one write lease is out. */
+ * that at most one write lease is out, and that connections above max-connections
+ * (after reconfigure() shrank it) are only ever out on leases, never idle. */
 #include <gio/gio.h>
 
 #include "db-connection-private.h"
@@ -224,8 +225,7 @@ explain_timeout (GError              *error,
   g_string_append_printf (text, ": %u of %u connections leased", picture->n_leased,
                           picture->max_connections);
   if (picture->n_mine > 0)
-    g_string_append_printf (text, " (%u of them to this thread, which waits for itself "
-                            "if it holds them while it waits)", picture->n_mine);
+    g_string_append_printf (text, " (%u of them to this thread itself)", picture->n_mine);
   if (picture->n_opening > 0)
     g_string_append_printf (text, ", %u being opened", picture->n_opening);
   if (picture->n_waiting > 0)
