@@ -84,6 +84,38 @@ test_acquire (DbPool   *pool,
   return conn;
 }
 
+/* db_pool_acquire() on a thread of its own, joined before returning: the lease (or
+ * the error) is another thread's, as when two threads compete. */
+typedef struct
+{
+  DbPool       *pool;
+  DbAccess      access;
+  DbConnection *lease;
+  GError       *error;
+} TestOtherAcquire;
+
+static inline gpointer
+test_other_acquire_thread (gpointer data)
+{
+  TestOtherAcquire *a = data;
+
+  a->lease = db_pool_acquire (a->pool, a->access, NULL, &a->error);
+  return NULL;
+}
+
+static inline DbConnection *
+test_acquire_on_other_thread (DbPool    *pool,
+                              DbAccess   access,
+                              GError   **error)
+{
+  TestOtherAcquire a = { pool, access, NULL, NULL };
+
+  g_thread_join (g_thread_new ("other-acquire", test_other_acquire_thread, &a));
+  if (a.error != NULL)
+    g_propagate_error (error, a.error);
+  return a.lease;
+}
+
 /* The latest snapshot of @uri (NULL if none), or the test fails on an error. */
 static inline DbDiagnosticSnapshot *
 test_history_latest (DbHistoryStorage *storage,

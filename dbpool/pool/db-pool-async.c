@@ -82,6 +82,8 @@ db_pool_acquire_async (DbPool              *self,
   g_task_set_source_tag (task, db_pool_acquire_async);
   waiter = g_new0 (DbWaiter, 1);
   g_task_set_task_data (task, waiter, waiter_free);
+  /* The lease is for the code running this context, which could wait for itself. */
+  _db_lease_origin_init (&waiter->origin, "db_pool_acquire_async()", _db_thread_id ());
   if (_db_pool_detects_leaks (self))
     _db_lease_origin_capture (&waiter->origin, "db_pool_acquire_async()");
 
@@ -242,6 +244,8 @@ start_op (DbPool              *self,
    * a committed write must not be reported as cancelled. */
   g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, op, op_data_free);
+  /* A pool job holds this lease, not the caller: closing waits for it. */
+  _db_lease_origin_init (&op->waiter.origin, entry, 0);
   if (_db_pool_detects_leaks (self))
     _db_lease_origin_capture (&op->waiter.origin, entry);
 

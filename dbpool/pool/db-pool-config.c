@@ -3,6 +3,7 @@
 
 #include "db-config-json-private.h"
 #include "db-pool-config-private.h"
+#include "db-pool-private.h"
 #include "db-enum-types.h"
 
 /* Sanity bounds checked by db_pool_config_validate(); documented on the properties. */
@@ -654,4 +655,30 @@ _db_pool_config_notify (DbPoolConfig *self,
                         guint         prop_id)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+/* For db_pool_reconfigure(): the first property whose value differs between @a and
+ * @b, leaving out those named in @changeable; NULL if none. Every property is
+ * compared, so one added later is refused until the pool learns to apply it. */
+const char *
+_db_pool_config_first_difference (DbPoolConfig       *a,
+                                  DbPoolConfig       *b,
+                                  const char * const *changeable)
+{
+  for (guint i = 1; i < N_PROPS; i++)
+    {
+      GParamSpec *pspec = properties[i];
+      g_auto(GValue) value_a = G_VALUE_INIT;
+      g_auto(GValue) value_b = G_VALUE_INIT;
+
+      if (g_strv_contains (changeable, pspec->name))
+        continue;
+      g_value_init (&value_a, pspec->value_type);
+      g_value_init (&value_b, pspec->value_type);
+      g_object_get_property (G_OBJECT (a), pspec->name, &value_a);
+      g_object_get_property (G_OBJECT (b), pspec->name, &value_b);
+      if (g_param_values_cmp (pspec, &value_a, &value_b) != 0)
+        return pspec->name;
+    }
+  return NULL;
 }

@@ -20,7 +20,8 @@
 
 G_BEGIN_DECLS
 
-/* The settings the core runs by, copied from the configuration at construction. */
+/* The settings the core runs by, copied from the configuration at construction; the
+ * first six may change later (_db_pool_core_reconfigure()). */
 typedef struct
 {
   guint  min_connections;
@@ -95,12 +96,19 @@ GArray     *_db_pool_core_collect_leaks  (DbPoolCore          *core,
                                           gint64               now);
 
 /* Closing: new and queued acquires fail with CLOSED, idle connections close now,
- * leased ones when they come back. close() blocks until drained; close_async()
- * returns @task (TRUE) once drained. */
+ * leased ones when they come back. close() blocks until drained, except for the
+ * leases held by its own thread (a g_critical names them); close_async() returns
+ * @task (TRUE) once drained. */
 void        _db_pool_core_close          (DbPoolCore          *core);
 void        _db_pool_core_close_async    (DbPoolCore          *core,
                                           GTask               *task);
 gboolean    _db_pool_core_is_closed      (DbPoolCore          *core);
+
+/* Applies the reconfigurable part of @limits (not the circuit breaker's) to a running
+ * pool: extra connections retire (idle ones now, leased ones when they come back),
+ * waiters are served if the maximum grew. FALSE if the pool is closed. */
+gboolean    _db_pool_core_reconfigure    (DbPoolCore          *core,
+                                          const DbPoolLimits  *limits);
 /* From dispose: no lease or job is left (they keep the pool alive), so connections
  * close on this thread. */
 void        _db_pool_core_shutdown       (DbPoolCore          *core);

@@ -12,7 +12,8 @@
  * lend_locked, ...), and check_locked() verifies after each locked section, when
  * DBPOOL_CHECK_INVARIANTS is set (the test suite sets it), that
  *   n_open = idle + leased + opening + borrowed
- * and that at most one write lease is out. */
+ * that at most one write lease is out, and that connections above max-connections
+ * (after reconfigure() shrank it) are only ever out on leases, never idle. */
 #include <gio/gio.h>
 
 #include "db-connection-private.h"
@@ -87,9 +88,11 @@ check_locked (DbPoolCore *self)
   if (writers > 1 || (writers == 1 && !self->writer_busy))
     g_error ("dbpool: invariant broken: %u write leases out, writer %s", writers,
              self->writer_busy ? "busy" : "free");
-  if (self->n_open > self->limits.max_connections && !self->closed)
-    g_error ("dbpool: invariant broken: %u open > max-connections %u", self->n_open,
-             self->limits.max_connections);
+  /* Above max-connections only after reconfigure() shrank it, and then the excess is
+   * out on leases: it retires as it comes back, never parks idle. */
+  if (self->n_open > self->limits.max_connections && self->idle.length > 0 && !self->closed)
+    g_error ("dbpool: invariant broken: %u open > max-connections %u with %u idle",
+             self->n_open, self->limits.max_connections, self->idle.length);
 }
 
 /* A slot to open one more connection: counted as open (and opening) from now on. */
@@ -111,7 +114,7 @@ lend_locked (DbPoolCore          *self,
   slot->leased_at_us = g_get_monotonic_time ();
   slot->leak_reported = FALSE;
   if (origin != NULL)
-    slot->origin = *origin;
+    _db_lease_origin_copy (&slot->origin, origin);
   g_queue_push_tail_link (&self->leased, &slot->link);
 }
 
@@ -131,6 +134,14 @@ retire_locked (DbPoolCore *self,
   g_queue_push_tail_link (to_close, &slot->link);
 }
 
+/* More connections are open than max-connections allows (reconfigure() shrank it):
+ * one coming back retires instead of parking idle. */
+static gboolean
+over_max_locked (DbPoolCore *self)
+{
+  return self->n_open > self->limits.max_connections;
+}
+
 static GError *
 closed_error (void)
 {
@@ -138,11 +149,101 @@ closed_error (void)
 }
 
 static GError *
-timeout_error (DbPoolCore *self)
+timeout_error (DbWaiter *waiter)
 {
   return g_error_new (DB_POOL_ERROR, DB_POOL_ERROR_TIMEOUT,
-                      "No connection became available within %u ms",
-                      self->limits.connection_timeout_ms);
+                      "No connection became available within %u ms", waiter->timeout_ms);
+}
+
+/* What the pool was doing when a wait timed out: counted under the lock (the leased
+ * list is short), put into words by explain_timeout() once it is dropped. */
+typedef struct
+{
+  guint          n_leased;
+  guint          n_mine;          /* leased to the thread that timed out */
+  guint          n_opening;
+  guint          n_waiting;       /* still queued, besides the one that timed out */
+  guint          max_connections;
+  gboolean       writer_out;
+  gint64         writer_held_us;
+  DbLeaseOrigin  writer_origin;
+} DbPoolPicture;
+
+/* The write lease held by @thread, or NULL. */
+static DbSlot *
+writer_held_by_locked (DbPoolCore *self,
+                       gsize       thread)
+{
+  if (!self->writer_busy)
+    return NULL;
+  for (GList *l = self->leased.head; l != NULL; l = l->next)
+    {
+      DbSlot *slot = l->data;
+
+      if (slot->access == DB_ACCESS_WRITE)
+        return slot->origin.holder == thread ? slot : NULL;
+    }
+  return NULL;
+}
+
+static void
+picture_locked (DbPoolCore    *self,
+                DbPoolPicture *out)
+{
+  gsize me = _db_thread_id ();
+  gint64 now = g_get_monotonic_time ();
+
+  memset (out, 0, sizeof *out);
+  out->n_leased = self->leased.length;
+  out->n_opening = self->n_opening;
+  out->n_waiting = self->waiters.length;
+  out->max_connections = self->limits.max_connections;
+  for (GList *l = self->leased.head; l != NULL; l = l->next)
+    {
+      DbSlot *slot = l->data;
+
+      out->n_mine += slot->origin.holder == me;
+      if (slot->access == DB_ACCESS_WRITE)
+        {
+          out->writer_out = TRUE;
+          out->writer_held_us = now - slot->leased_at_us;
+          _db_lease_origin_copy (&out->writer_origin, &slot->origin);
+        }
+    }
+}
+
+/* Rewrites a TIMEOUT error's message to say what the pool was doing. */
+static void
+explain_timeout (GError              *error,
+                 const DbPoolPicture *picture)
+{
+  GString *text;
+
+  if (!g_error_matches (error, DB_POOL_ERROR, DB_POOL_ERROR_TIMEOUT))
+    return;
+
+  text = g_string_new (error->message);
+  g_string_append_printf (text, ": %u of %u connections leased", picture->n_leased,
+                          picture->max_connections);
+  if (picture->n_mine > 0)
+    g_string_append_printf (text, " (%u of them to this thread itself)", picture->n_mine);
+  if (picture->n_opening > 0)
+    g_string_append_printf (text, ", %u being opened", picture->n_opening);
+  if (picture->n_waiting > 0)
+    g_string_append_printf (text, ", %u more request%s waiting", picture->n_waiting,
+                            picture->n_waiting == 1 ? "" : "s");
+  if (picture->writer_out)
+    {
+      g_autofree char *where = _db_lease_origin_describe (&picture->writer_origin);
+
+      g_string_append_printf (text, "; the write lease held for %.1f s, %s",
+                              picture->writer_held_us / 1e6, where);
+    }
+  else
+    g_string_append (text, "; no write lease out");
+
+  g_free (error->message);
+  error->message = g_string_free (text, FALSE);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -279,8 +380,7 @@ try_grant_locked (DbPoolCore *self,
   if (self->idle.length > 0)
     {
       waiter->slot = take_idle_locked (self, waiter->access);
-      lend_locked (self, waiter->slot, waiter->access,
-                   self->limits.leak_threshold_ms > 0 ? &waiter->origin : NULL);
+      lend_locked (self, waiter->slot, waiter->access, &waiter->origin);
     }
   else if (self->n_open < self->limits.max_connections)
     {
@@ -362,10 +462,14 @@ static void
 check_drained_locked (DbPoolCore *self,
                       DbBatch    *batch)
 {
-  if (!self->closed || !drained_locked (self))
+  if (!self->closed || self->n_closing > 0)
     return;
 
+  /* Not only once drained: a close() on a thread holding leases waits for all but
+   * its own (_db_pool_core_close()). */
   g_cond_broadcast (&self->drained_cond);
+  if (!drained_locked (self))
+    return;
   batch->close_tasks = g_slist_concat (batch->close_tasks, g_steal_pointer (&self->close_tasks));
 }
 
@@ -494,7 +598,7 @@ open_in_slot (DbPoolCore          *self,
           if (breaker_changed)
             dispatch_locked (self, &batch);
         }
-      else if (!self->closed)
+      else if (!self->closed && !over_max_locked (self))
         {
           g_queue_push_head_link (&self->idle, &slot->link);
           dispatch_locked (self, &batch);
@@ -567,8 +671,7 @@ _db_pool_core_take_grant (DbPoolCore  *self,
     return g_steal_pointer (&waiter->slot);
 
   waiter->open_slot = FALSE;
-  slot = open_in_slot (self, TRUE, waiter->access,
-                       self->limits.leak_threshold_ms > 0 ? &waiter->origin : NULL, error);
+  slot = open_in_slot (self, TRUE, waiter->access, &waiter->origin, error);
   if (slot == NULL && waiter->access == DB_ACCESS_WRITE)
     {
       DbBatch batch = DB_BATCH_INIT;
@@ -614,7 +717,8 @@ _db_pool_core_return (DbPoolCore *self,
       self->stats.connection_errors++;
       retire_locked (self, slot, &batch.to_close);
     }
-  else if (self->closed || _db_slot_is_expired (slot, self->limits.max_lifetime_ms, now))
+  else if (self->closed || over_max_locked (self) ||
+           _db_slot_is_expired (slot, self->limits.max_lifetime_ms, now))
     retire_locked (self, slot, &batch.to_close);
   else
     {
@@ -641,6 +745,8 @@ enqueue_locked (DbPoolCore *self,
 {
   waiter->core = self;
   waiter->link.data = waiter;
+  /* The timeout it started with, whatever reconfigure() does meanwhile. */
+  waiter->timeout_ms = self->limits.connection_timeout_ms;
 
   if (self->closed)
     {
@@ -692,8 +798,8 @@ wait_locked (DbPoolCore *self,
              DbWaiter   *waiter,
              DbBatch    *batch)
 {
-  gint64 deadline = self->limits.connection_timeout_ms > 0
-    ? waiter->enqueued_us + (gint64) self->limits.connection_timeout_ms * 1000 : 0;
+  gint64 deadline = waiter->timeout_ms > 0
+    ? waiter->enqueued_us + (gint64) waiter->timeout_ms * 1000 : 0;
 
   while (!waiter->finished)
     {
@@ -728,9 +834,22 @@ wait_locked (DbPoolCore *self,
         woken = g_cond_wait_until (&waiter->cond, &self->lock, deadline);
       waiter->sleeping = FALSE;
       if (!woken && !waiter->finished)
-        fail_waiter_locked (self, waiter, batch, timeout_error (self));
+        fail_waiter_locked (self, waiter, batch, timeout_error (waiter));
     }
   return TRUE;
+}
+
+/* A second write lease for the thread that holds the write lease would wait for
+ * itself: for ever with connection-timeout-ms 0. Say so at once instead. */
+static GError *
+self_deadlock_error (const DbLeaseOrigin *writer)
+{
+  g_autofree char *where = _db_lease_origin_describe (writer);
+
+  return g_error_new (DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                      "This thread already holds the pool's write lease, so a second write "
+                      "acquire on it would wait for itself; use the lease it holds or "
+                      "release that first. The write lease was %s", where);
 }
 
 DbSlot *
@@ -742,14 +861,30 @@ _db_pool_core_acquire (DbPoolCore    *self,
 {
   DbWaiter waiter = { .access = access };
   DbBatch batch = DB_BATCH_INIT;
+  DbPoolPicture picture;
+  gboolean timed_out = FALSE;
+  DbSlot *writer;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
-  if (self->limits.leak_threshold_ms > 0)
+  _db_lease_origin_init (&waiter.origin, entry, _db_thread_id ());
+  if (g_atomic_int_get (&self->limits.leak_threshold_ms) > 0)
     _db_lease_origin_capture (&waiter.origin, entry);
 
-  g_cond_init (&waiter.cond);
   g_mutex_lock (&self->lock);
+  if (access == DB_ACCESS_WRITE &&
+      (writer = writer_held_by_locked (self, _db_thread_id ())) != NULL)
+    {
+      DbLeaseOrigin origin;
+
+      _db_lease_origin_copy (&origin, &writer->origin);
+      count_request_locked (self, &waiter, 0);
+      unlock (self);
+      g_propagate_error (error, self_deadlock_error (&origin));
+      return NULL;
+    }
+
+  g_cond_init (&waiter.cond);
   if (!enqueue_locked (self, &waiter, &batch))
     {
       gulong handler_id = 0;
@@ -763,13 +898,20 @@ _db_pool_core_acquire (DbPoolCore    *self,
           g_mutex_lock (&self->lock);
         }
       if (wait_locked (self, &waiter, &batch))
-        unlock (self);
+        {
+          timed_out = g_error_matches (waiter.error, DB_POOL_ERROR, DB_POOL_ERROR_TIMEOUT);
+          if (timed_out)
+            picture_locked (self, &picture);
+          unlock (self);
+        }
       g_cancellable_disconnect (cancellable, handler_id);
     }
   else
     unlock (self);
   g_cond_clear (&waiter.cond);
 
+  if (timed_out)
+    explain_timeout (waiter.error, &picture);
   finish_batch (self, &batch);
 
   return _db_pool_core_take_grant (self, &waiter, error);
@@ -782,23 +924,28 @@ waiter_expire (GTask  *task,
   DbWaiter *waiter = g_task_get_task_data (task);
   DbPoolCore *self = waiter->core;
   DbBatch batch = DB_BATCH_INIT;
+  DbPoolPicture picture;
+  gboolean timed_out = FALSE;
 
   g_mutex_lock (&self->lock);
   if (waiter->queued)
-    fail_waiter_locked (self, waiter, &batch, error);
+    {
+      timed_out = g_error_matches (error, DB_POOL_ERROR, DB_POOL_ERROR_TIMEOUT);
+      fail_waiter_locked (self, waiter, &batch, error);
+      if (timed_out)
+        picture_locked (self, &picture);
+    }
   else
     g_error_free (error);
   unlock (self);
 
+  /* Before the batch completes the task with the error. */
+  if (timed_out)
+    explain_timeout (waiter->error, &picture);
   finish_batch (self, &batch);
   return G_SOURCE_REMOVE;
 }
 
-static GError *
-waiter_timeout_error (DbWaiter *waiter)
-{
-  return timeout_error (waiter->core);
-}
 
 void
 _db_pool_core_enqueue_async (DbPoolCore   *self,
@@ -832,7 +979,7 @@ _db_pool_core_enqueue_async (DbPoolCore   *self,
        * the lock is dropped, so nobody can finish the waiter without seeing them. */
       g_object_ref (task);
       waiter->holds_task = TRUE;
-      _db_waiter_watch (waiter, self->limits.connection_timeout_ms, waiter_timeout_error,
+      _db_waiter_watch (waiter, waiter->timeout_ms, timeout_error,
                         waiter_expire);
     }
   unlock (self);
@@ -934,7 +1081,7 @@ _db_pool_core_run_maintenance (DbPoolCore    *self,
           self->stats.connection_errors++;
           retire_locked (self, slot, &batch.to_close);
         }
-      else if (self->closed)
+      else if (self->closed || over_max_locked (self))
         retire_locked (self, slot, &batch.to_close);
       else
         g_queue_push_tail_link (&self->idle, &slot->link);
@@ -950,7 +1097,7 @@ GArray *
 _db_pool_core_collect_leaks (DbPoolCore *self,
                              gint64      now)
 {
-  gint64 threshold_us = (gint64) self->limits.leak_threshold_ms * 1000;
+  gint64 threshold_us = (gint64) g_atomic_int_get (&self->limits.leak_threshold_ms) * 1000;
   GArray *reports = g_array_new (FALSE, FALSE, sizeof (DbLeakReport));
 
   if (threshold_us == 0)
@@ -993,18 +1140,70 @@ begin_close_locked (DbPoolCore *self,
   check_drained_locked (self, batch);
 }
 
+/* The leases out to @thread, which cannot come back while it blocks in close(). */
+static guint
+count_held_by_locked (DbPoolCore *self,
+                      gsize       thread,
+                      GArray     *origins)
+{
+  guint n = 0;
+
+  for (GList *l = self->leased.head; l != NULL; l = l->next)
+    {
+      DbSlot *slot = l->data;
+
+      if (slot->origin.holder != thread)
+        continue;
+      n++;
+      if (origins != NULL)
+        {
+          DbLeaseOrigin origin;
+
+          _db_lease_origin_copy (&origin, &slot->origin);
+          g_array_append_val (origins, origin);
+        }
+    }
+  return n;
+}
+
+/* Closing on a thread that holds leases would wait for ever for them: a programmer
+ * error, reported as one, after which close() waits for everyone else's. */
+static void
+report_held_on_close (DbPoolCore *self,
+                      GArray     *origins)
+{
+  g_autoptr(GString) where = g_string_new (NULL);
+
+  for (guint i = 0; i < origins->len; i++)
+    {
+      g_autofree char *text = _db_lease_origin_describe (&g_array_index (origins, DbLeaseOrigin, i));
+
+      g_string_append_printf (where, "\n- a lease %s", text);
+    }
+  g_critical ("dbpool: db_pool_close() on “%s” was called on a thread that still holds "
+              "%u of its leases; it does not wait for them (it would wait for ever): they "
+              "close when released. Release leases before closing the pool.%s",
+              self->settings.path, origins->len, where->str);
+}
+
 void
 _db_pool_core_close (DbPoolCore *self)
 {
+  g_autoptr(GArray) mine = g_array_new (FALSE, FALSE, sizeof (DbLeaseOrigin));
+  gsize me = _db_thread_id ();
   DbBatch batch = DB_BATCH_INIT;
 
   g_mutex_lock (&self->lock);
   begin_close_locked (self, &batch);
+  count_held_by_locked (self, me, mine);
   unlock (self);
   finish_batch (self, &batch);
 
+  if (mine->len > 0)
+    report_held_on_close (self, mine);
+
   g_mutex_lock (&self->lock);
-  while (!drained_locked (self))
+  while (self->n_closing > 0 || self->n_open > count_held_by_locked (self, me, NULL))
     g_cond_wait (&self->drained_cond, &self->lock);
   g_mutex_unlock (&self->lock);
 }
@@ -1045,6 +1244,47 @@ _db_pool_core_shutdown (DbPoolCore *self)
   begin_close_locked (self, &batch);
   unlock (self);
   finish_batch (self, &batch);
+}
+
+/* ------------------------------------------------------------------------------- */
+/* Reconfiguring a running pool.                                                   */
+
+gboolean
+_db_pool_core_reconfigure (DbPoolCore         *self,
+                           const DbPoolLimits *limits)
+{
+  DbBatch batch = DB_BATCH_INIT;
+
+  g_mutex_lock (&self->lock);
+  if (self->closed)
+    {
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+
+  self->limits.min_connections = limits->min_connections;
+  self->limits.max_connections = limits->max_connections;
+  self->limits.connection_timeout_ms = limits->connection_timeout_ms;
+  self->limits.idle_timeout_ms = limits->idle_timeout_ms;
+  self->limits.max_lifetime_ms = limits->max_lifetime_ms;
+  /* Read without the lock by each blocking acquire. */
+  g_atomic_int_set (&self->limits.leak_threshold_ms, limits->leak_threshold_ms);
+
+  /* Shrunk: idle connections above the new maximum close now, the least recently
+   * used first; leased ones retire as they come back (over_max_locked()). */
+  while (over_max_locked (self) && self->idle.tail != NULL)
+    {
+      GList *l = self->idle.tail;
+
+      g_queue_unlink (&self->idle, l);
+      retire_locked (self, l->data, &batch.to_close);
+    }
+  /* Grown: queued waiters may open connections now, oldest first. */
+  dispatch_locked (self, &batch);
+  unlock (self);
+
+  finish_batch (self, &batch);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------------------- */

@@ -43,19 +43,35 @@ GError           *_db_breaker_error    (DbBreaker    *self,
                                         const char   *path,
                                         gint64        now);
 
-/* Where a lease was acquired, for leak reports: captured only when leak detection
- * is on (a stack walk per acquire), described only when a leak is reported. */
+/* Where a lease was acquired and which thread holds it. The entry and the holder
+ * cost nothing and are always set (_db_lease_origin_init()): the holder is how the
+ * pool tells a thread that would wait for itself (closing the pool, or a second
+ * write lease, while holding one) from one that waits for others. The stack is
+ * captured only when leak detection is on (a stack walk per acquire). Described only
+ * when something is reported. */
 #define DB_LEASE_ORIGIN_FRAMES 24
 
 typedef struct
 {
   const char *entry;                 /* the public function that acquired it */
+  gsize       holder;                /* _db_thread_id() of the thread the lease is for;
+                                      * 0 for pool jobs */
   int         n_frames;
   void       *frames[DB_LEASE_ORIGIN_FRAMES];
 } DbLeaseOrigin;
 
+/* This thread's number: unlike a GThread pointer, never reused by a later thread. */
+gsize _db_thread_id             (void);
+
+void  _db_lease_origin_init     (DbLeaseOrigin       *self,
+                                 const char          *entry,
+                                 gsize                holder);
+/* Keeps the holder; sets the entry and records the stack. */
 void  _db_lease_origin_capture  (DbLeaseOrigin       *self,
                                  const char          *entry);
+/* Copies @src into @dest, the stack only as far as it was recorded (hot path). */
+void  _db_lease_origin_copy     (DbLeaseOrigin       *dest,
+                                 const DbLeaseOrigin *src);
 char *_db_lease_origin_describe (const DbLeaseOrigin *self);
 
 G_END_DECLS

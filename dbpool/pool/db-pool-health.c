@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The pool's self-protection: the circuit breaker and where leases come from. */
 #include <stdlib.h>   /* defines __GLIBC__ on glibc */
+#include <string.h>
 
 #ifdef __GLIBC__
 # include <execinfo.h>
@@ -102,6 +103,43 @@ _db_breaker_error (DbBreaker  *self,
                       MAX (self->retry_at_us - now, 0) / 1000);
 }
 
+static GPrivate thread_id;
+
+gsize
+_db_thread_id (void)
+{
+  static gsize last_id;
+  gsize id = GPOINTER_TO_SIZE (g_private_get (&thread_id));
+
+  if (G_UNLIKELY (id == 0))
+    {
+      id = (gsize) g_atomic_pointer_add (&last_id, 1) + 1;
+      g_private_set (&thread_id, GSIZE_TO_POINTER (id));
+    }
+  return id;
+}
+
+void
+_db_lease_origin_init (DbLeaseOrigin *self,
+                       const char    *entry,
+                       gsize          holder)
+{
+  self->entry = entry;
+  self->holder = holder;
+  self->n_frames = 0;
+}
+
+void
+_db_lease_origin_copy (DbLeaseOrigin       *dest,
+                       const DbLeaseOrigin *src)
+{
+  dest->entry = src->entry;
+  dest->holder = src->holder;
+  dest->n_frames = src->n_frames;
+  if (src->n_frames > 0)
+    memcpy (dest->frames, src->frames, sizeof src->frames[0] * (gsize) src->n_frames);
+}
+
 void
 _db_lease_origin_capture (DbLeaseOrigin *self,
                           const char    *entry)
@@ -131,5 +169,7 @@ _db_lease_origin_describe (const DbLeaseOrigin *self)
       free (symbols);
     }
 #endif
+  if (self->n_frames == 0)
+    g_string_append (out, " (set leak-threshold-ms to record the stack of each acquire)");
   return g_string_free (out, FALSE);
 }

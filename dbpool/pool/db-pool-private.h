@@ -45,6 +45,12 @@ GSource      *_db_pool_maintenance_start (DbPool        *self,
                                           GMainContext  *context,
                                           guint          interval_ms);
 
+/* db-pool-config.c, for db_pool_reconfigure(): the first property, other than those
+ * in @changeable, whose value differs between @a and @b (its name), or NULL. */
+const char   *_db_pool_config_first_difference (DbPoolConfig       *a,
+                                                DbPoolConfig       *b,
+                                                const char * const *changeable);
+
 /* Fills a DbPoolSnapshot (db-pool-stats-table-private.h) under the lock; the
  * notifier and get_property read the stats through it. */
 void          _db_pool_snapshot          (DbPool         *self,

@@ -44,8 +44,9 @@ struct _DbPool
 
   DbPoolConfig    *config;
   char            *name;          /* the config's, fixed at construction */
+  DbPoolConfig    *applied;        /* what config must show: changes to it are undone */
   DbPoolCore      *core;
-  gboolean         detects_leaks;
+  gboolean         detects_leaks;  /* atomic: reconfigure() may change it */
 
   GMainContext    *owner_context;
   GThreadPool     *workers;
@@ -133,7 +134,7 @@ _db_pool_get_name (DbPool *self)
 gboolean
 _db_pool_detects_leaks (DbPool *self)
 {
-  return self->detects_leaks;
+  return g_atomic_int_get (&self->detects_leaks);
 }
 
 void
@@ -230,8 +231,14 @@ stop_maintenance (DbPool *self)
  * %DB_POOL_ERROR_CLOSED, outstanding leases are waited for, then every connection
  * is closed (the last one truncates the WAL). Calling it again does nothing.
  *
- * Do not call it on a thread that holds a lease, or on the main thread while a
- * lease is held by code that needs the main loop to finish.
+ * Leases held by the calling thread itself (acquired on it with
+ * [method@DbPool.Pool.acquire], [method@DbPool.Connection.reacquire] or
+ * [method@DbPool.Pool.acquire_async]) could never come back while it waits, so they
+ * are not waited for: that is a programmer error, logged as a critical warning naming
+ * where each was acquired, and those connections close when they are released.
+ *
+ * Do not call it on the main thread while a lease is held by code that needs the
+ * main loop to finish: use [method@DbPool.Pool.close_async] there.
  */
 void
 db_pool_close (DbPool *self)
@@ -338,8 +345,12 @@ db_pool_get_stats (DbPool *self)
  * db_pool_get_config:
  * @self: a pool
  *
- * The configuration the pool was created with. The pool took its own copy at
- * creation: changing the returned object has no effect on the pool.
+ * The configuration the pool runs with: the pool's own copy of the one it was
+ * created with, updated by [method@DbPool.Pool.reconfigure].
+ *
+ * It is for reading, and always shows what the pool runs by: a property set on it
+ * is set back at once, with a warning. To change a running pool, change a copy
+ * ([method@DbPool.PoolConfig.copy]) and pass it to [method@DbPool.Pool.reconfigure].
  *
  * Returns: (transfer none): the configuration
  */
@@ -349,6 +360,153 @@ db_pool_get_config (DbPool *self)
   g_return_val_if_fail (DB_IS_POOL (self), NULL);
 
   return self->config;
+}
+
+/* ------------------------------------------------------------------------------- */
+/* Reconfiguring.                                                                  */
+
+/* What db_pool_reconfigure() applies; anything else needs a new pool. */
+static const char * const reconfigurable[] = {
+  "min-connections", "max-connections", "connection-timeout-ms", "idle-timeout-ms",
+  "max-lifetime-ms", "leak-threshold-ms", NULL
+};
+
+static void
+limits_from_config (DbPoolConfig *c,
+                    DbPoolLimits *limits)
+{
+  limits->min_connections = db_pool_config_get_min_connections (c);
+  limits->max_connections = db_pool_config_get_max_connections (c);
+  limits->connection_timeout_ms = db_pool_config_get_connection_timeout_ms (c);
+  limits->idle_timeout_ms = db_pool_config_get_idle_timeout_ms (c);
+  limits->max_lifetime_ms = db_pool_config_get_max_lifetime_ms (c);
+  limits->leak_threshold_ms = db_pool_config_get_leak_threshold_ms (c);
+  limits->circuit_breaker_threshold = db_pool_config_get_circuit_breaker_threshold (c);
+  limits->circuit_breaker_cooldown_ms = db_pool_config_get_circuit_breaker_cooldown_ms (c);
+}
+
+/* Workers: one per connection (they may all be busy in statements) plus one for
+ * opening and maintenance. */
+static int
+n_workers_for (guint max_connections)
+{
+  return (int) MIN (MAX (max_connections, 1) + 1, 128);
+}
+
+static void config_changed_behind_pool (DbPoolConfig *config,
+                                        GParamSpec   *pspec,
+                                        DbPool       *self);
+
+/* Sets @names (all if NULL) of the pool's configuration from @from, quietly. */
+static void
+set_config_quietly (DbPool             *self,
+                    DbPoolConfig       *from,
+                    const char * const *names,
+                    const char         *name)
+{
+  g_signal_handlers_block_by_func (self->config, config_changed_behind_pool, self);
+  g_object_freeze_notify (G_OBJECT (self->config));
+  for (guint i = 0; names == NULL ? i == 0 : names[i] != NULL; i++)
+    {
+      const char *property = names ? names[i] : name;
+      g_auto(GValue) value = G_VALUE_INIT;
+
+      g_object_get_property (G_OBJECT (from), property, &value);
+      g_object_set_property (G_OBJECT (self->config), property, &value);
+    }
+  g_object_thaw_notify (G_OBJECT (self->config));
+  g_signal_handlers_unblock_by_func (self->config, config_changed_behind_pool, self);
+}
+
+/* The configuration object shows what the pool runs by: a change made on it would
+ * make it lie, so it is undone, loudly. */
+static void
+config_changed_behind_pool (DbPoolConfig *config,
+                            GParamSpec   *pspec,
+                            DbPool       *self)
+{
+  g_warning ("dbpool: “%s” was changed on the configuration of the running pool on “%s”; "
+             "the change is undone: to change a running pool, pass a changed copy to "
+             "db_pool_reconfigure()",
+             pspec->name, _db_pool_core_get_path (self->core));
+  set_config_quietly (self, self->applied, NULL, pspec->name);
+}
+
+/**
+ * db_pool_reconfigure:
+ * @self: a running pool
+ * @config: the new configuration, for example a changed copy of
+ *   [method@DbPool.Pool.get_config]'s
+ * @error: return location for an error
+ *
+ * Resizes and retunes a running pool: applies @config's
+ * [property@DbPool.PoolConfig:min-connections],
+ * [property@DbPool.PoolConfig:max-connections],
+ * [property@DbPool.PoolConfig:connection-timeout-ms],
+ * [property@DbPool.PoolConfig:idle-timeout-ms],
+ * [property@DbPool.PoolConfig:max-lifetime-ms] and
+ * [property@DbPool.PoolConfig:leak-threshold-ms]. Every other property must be the
+ * same as the pool's.
+ *
+ * A larger maximum serves queued requests at once, oldest first. A smaller one
+ * closes idle connections above it now; connections out on leases beyond it close
+ * when they are returned, and until then no new connection is opened. A larger
+ * minimum is filled by the next maintenance tick. The new timeout applies to
+ * requests that start waiting from now on, the new leak threshold to leases
+ * acquired from now on.
+ *
+ * Call it on the thread of the pool's owner main context: the pool's configuration
+ * ([method@DbPool.Pool.get_config]) is updated and notifies there.
+ *
+ * Returns: %TRUE if applied; otherwise %FALSE with @error set: %DB_POOL_ERROR_INVALID_CONFIG
+ *   when @config is invalid or changes another property (the message names it),
+ *   %DB_POOL_ERROR_CLOSED when the pool is closed. Nothing is applied then.
+ */
+gboolean
+db_pool_reconfigure (DbPool        *self,
+                     DbPoolConfig  *config,
+                     GError       **error)
+{
+  DbPoolLimits limits = { 0 };
+  const char *fixed;
+
+  g_return_val_if_fail (DB_IS_POOL (self), FALSE);
+  g_return_val_if_fail (DB_IS_POOL_CONFIG (config), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!db_pool_config_validate (config, error))
+    return FALSE;
+  fixed = _db_pool_config_first_difference (self->config, config, reconfigurable);
+  if (fixed != NULL)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                   "“%s” cannot change on a running pool: db_pool_reconfigure() applies "
+                   "only min-connections, max-connections, connection-timeout-ms, "
+                   "idle-timeout-ms, max-lifetime-ms and leak-threshold-ms; a new “%s” "
+                   "needs a new pool", fixed, fixed);
+      return FALSE;
+    }
+
+  limits_from_config (config, &limits);
+  /* Before the core can grant a connection more: a worker for each. */
+  if (limits.max_connections > db_pool_config_get_max_connections (self->config))
+    g_thread_pool_set_max_threads (self->workers, n_workers_for (limits.max_connections), NULL);
+  if (!_db_pool_core_reconfigure (self->core, &limits))
+    {
+      g_set_error_literal (error, DB_POOL_ERROR, DB_POOL_ERROR_CLOSED, "The pool is closed");
+      return FALSE;
+    }
+  g_atomic_int_set (&self->detects_leaks, limits.leak_threshold_ms > 0);
+
+  set_config_quietly (self, config, reconfigurable, NULL);
+  g_clear_object (&self->applied);
+  self->applied = db_pool_config_copy (self->config);
+
+  /* A smaller pool: the workers above the new count retire as they go idle. */
+  if (limits.max_connections < (guint) g_thread_pool_get_max_threads (self->workers) - 1)
+    g_thread_pool_set_max_threads (self->workers, n_workers_for (limits.max_connections), NULL);
+  _db_pool_stats_changed (self);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -543,22 +701,16 @@ db_pool_constructed (GObject *object)
       settings.synchronous = db_pool_config_get_synchronous (c);
       settings.statement_cache_size = db_pool_config_get_statement_cache_size (c);
       settings.may_create = TRUE;
-      limits.min_connections = db_pool_config_get_min_connections (c);
-      limits.max_connections = db_pool_config_get_max_connections (c);
-      limits.connection_timeout_ms = db_pool_config_get_connection_timeout_ms (c);
-      limits.idle_timeout_ms = db_pool_config_get_idle_timeout_ms (c);
-      limits.max_lifetime_ms = db_pool_config_get_max_lifetime_ms (c);
-      limits.leak_threshold_ms = db_pool_config_get_leak_threshold_ms (c);
-      limits.circuit_breaker_threshold = db_pool_config_get_circuit_breaker_threshold (c);
-      limits.circuit_breaker_cooldown_ms = db_pool_config_get_circuit_breaker_cooldown_ms (c);
+      limits_from_config (c, &limits);
       maintenance_interval_ms = db_pool_config_get_maintenance_interval_ms (c);
+      self->applied = db_pool_config_copy (c);
+      g_signal_connect_object (c, "notify", G_CALLBACK (config_changed_behind_pool), self, 0);
     }
   self->detects_leaks = limits.leak_threshold_ms > 0;
   self->core = _db_pool_core_new (self, &settings, &limits);
 
-  /* One thread per connection (they may all be busy in statements) plus one for
-   * opening and maintenance; threads are started lazily. */
-  self->workers = g_thread_pool_new (job_run, NULL, (int) MIN (MAX (limits.max_connections, 1) + 1, 128),
+  /* Threads are started lazily. */
+  self->workers = g_thread_pool_new (job_run, NULL, n_workers_for (limits.max_connections),
                                      FALSE, NULL);
 
   self->notifier = _db_pool_notifier_new (self, self->owner_context, _db_pool_snapshot,
@@ -602,6 +754,7 @@ db_pool_finalize (GObject *object)
 
   g_clear_object (&self->config);
   g_clear_pointer (&self->name, g_free);
+  g_clear_object (&self->applied);
   g_clear_pointer (&self->core, _db_pool_core_free);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
 

@@ -116,6 +116,10 @@ char         *db_pool_get_metrics    (DbPool               *self);
 DBPOOL_AVAILABLE_IN_ALL
 char         *db_pool_get_stats_json (DbPool               *self);
 DBPOOL_AVAILABLE_IN_ALL
+gboolean      db_pool_reconfigure    (DbPool               *self,
+                                      DbPoolConfig         *config,
+                                      GError              **error);
+DBPOOL_AVAILABLE_IN_ALL
 gboolean      db_pool_is_closed      (DbPool               *self);
 
 DBPOOL_AVAILABLE_IN_ALL

@@ -26,6 +26,7 @@ struct _DbWaiter
   DbAccess      access;
   DbLeaseOrigin origin;       /* filled only when leak detection is on */
   gint64        enqueued_us;
+  guint         timeout_ms;   /* connection-timeout-ms when it was queued; 0 = none */
   gboolean      queued;
   gboolean      finished;
 

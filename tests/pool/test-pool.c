@@ -278,9 +278,10 @@ test_one_writer_reads_proceed (void)
   db_connection_execute (writer, "INSERT INTO t (name) VALUES ('uncommitted')", NULL, &error);
   g_assert_no_error (error);
 
-  /* A second write lease waits for the first (here: until it times out), even
-   * though connections are free. */
-  second = db_pool_acquire (pool, DB_ACCESS_WRITE, NULL, &error);
+  /* A second write lease on another thread waits for the first (here: until it
+   * times out), even though connections are free; on this thread it would wait for
+   * itself (tests/pool/test-pool-hangs.c). */
+  second = test_acquire_on_other_thread (pool, DB_ACCESS_WRITE, &error);
   g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_TIMEOUT);
   g_assert_null (second);
   g_clear_error (&error);

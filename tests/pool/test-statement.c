@@ -1697,8 +1697,10 @@ test_reacquire_writer_waits (void)
   writer = test_acquire (pool, DB_ACCESS_WRITE);
   db_connection_release (writer);
 
-  /* Here until it times out, although connections are free. */
-  other = test_acquire (pool, DB_ACCESS_WRITE);
+  /* Here until it times out, although connections are free (the write lease is
+   * another thread's: this one's own would be MISUSE, not a wait). */
+  other = test_acquire_on_other_thread (pool, DB_ACCESS_WRITE, &error);
+  g_assert_no_error (error);
   g_assert_false (db_connection_reacquire (writer, NULL, &error));
   g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_TIMEOUT);
   g_clear_error (&error);
@@ -1708,8 +1710,14 @@ test_reacquire_writer_waits (void)
   g_clear_object (&other);
   g_assert_true (db_connection_reacquire (writer, NULL, &error));
   g_assert_no_error (error);
-  other = db_pool_acquire (pool, DB_ACCESS_WRITE, NULL, &error);
+  other = test_acquire_on_other_thread (pool, DB_ACCESS_WRITE, &error);
   g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_TIMEOUT);
+  g_assert_null (other);
+  g_clear_error (&error);
+
+  /* On the thread holding it, a second write lease would wait for itself. */
+  other = db_pool_acquire (pool, DB_ACCESS_WRITE, NULL, &error);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE);
   g_assert_null (other);
   g_clear_error (&error);
 }

@@ -4,7 +4,11 @@ parameters, rows as Python values, errors as GLib.Error."""
 
 import math
 import os
+import subprocess
+import sys
 import unittest
+
+import gi.overrides
 
 from dbpooltest import DbPool, GLib, Gio, TempDirTestCase, wait_async
 
@@ -326,6 +330,95 @@ class ErrorTests(TempDirTestCase):
         finally:
             held.release()
         self.assertEqual(pool.props.timeouts, 1)
+
+
+# A lease kept without `with` while the pool's `with` block closes it: this used to
+# hang in db_pool_close() for ever, silently.
+FORGOTTEN_LEASE_SCRIPT = """
+import sys
+import gi
+gi.require_version('DbPool', '1.0')
+from gi.repository import DbPool
+
+with DbPool.Pool.new(sys.argv[1]) as pool:
+    conn = pool.acquire(DbPool.Access.WRITE)
+    conn.execute('CREATE TABLE t (x)')
+print('closed=%s released=%s' % (pool.is_closed(), conn.is_released()))
+conn.execute('INSERT INTO t VALUES (1)')
+del conn
+print('done')
+"""
+
+
+class HangTests(TempDirTestCase):
+    def run_child(self, script):
+        overrides_dir = gi.overrides.__path__[0]
+        runner = os.path.join(os.path.dirname(overrides_dir), 'run-uninstalled.py')
+        script_path = os.path.join(self.tmpdir, 'child.py')
+        with open(script_path, 'w') as f:
+            f.write(script)
+        env = dict(os.environ, DBPOOL_OVERRIDES_DIR=overrides_dir)
+        # The critical is the point here: it must be logged, not abort the child.
+        env['G_DEBUG'] = 'gc-friendly'
+        try:
+            return subprocess.run([sys.executable, runner, script_path, self.db_path()],
+                                  env=env, capture_output=True, text=True, timeout=30)
+        except subprocess.TimeoutExpired as e:
+            self.fail('the child hung: %s' % (e.stderr,))
+
+    def test_close_with_a_forgotten_lease(self):
+        child = self.run_child(FORGOTTEN_LEASE_SCRIPT)
+        self.assertEqual(child.returncode, 0, child.stderr)
+        self.assertIn('closed=True released=False', child.stdout)
+        self.assertIn('done', child.stdout)
+        self.assertIn('db_pool_close()', child.stderr)
+        self.assertIn('still holds 1 of its leases', child.stderr)
+        self.assertIn('a lease acquired through db_pool_acquire()', child.stderr)
+
+    def test_second_write_lease_on_one_thread(self):
+        pool = self.open_pool(connection_timeout_ms=2000)
+        with pool.acquire(DbPool.Access.WRITE):
+            with self.assertRaises(GLib.Error) as ctx:
+                pool.acquire(DbPool.Access.WRITE)
+            self.assertPoolError(ctx, DbPool.PoolError.MISUSE)
+            self.assertIn('already holds the pool\'s write lease', ctx.exception.message)
+            self.assertIn('acquired through db_pool_acquire()', ctx.exception.message)
+        with pool.acquire(DbPool.Access.WRITE):
+            pass
+
+    def test_timeout_says_what_the_pool_was_doing(self):
+        pool = self.open_pool(min_connections=1, max_connections=1, connection_timeout_ms=50)
+        with pool.acquire(DbPool.Access.WRITE):
+            with self.assertRaises(GLib.Error) as ctx:
+                pool.acquire(DbPool.Access.READ)
+            self.assertPoolError(ctx, DbPool.PoolError.TIMEOUT)
+            self.assertIn('1 of 1 connections leased (1 of them to this thread',
+                          ctx.exception.message)
+            self.assertIn('the write lease held for', ctx.exception.message)
+
+
+class ReconfigureTests(TempDirTestCase):
+    def test_grow(self):
+        pool = self.open_pool(min_connections=1, max_connections=1, connection_timeout_ms=50)
+        with pool.acquire(DbPool.Access.WRITE):
+            config = pool.get_config().copy()
+            config.props.max_connections = 2
+            self.assertTrue(pool.reconfigure(config))
+            with pool.acquire(DbPool.Access.READ) as conn:
+                self.assertEqual(conn.query('SELECT 1 AS one')[0]['one'], 1)
+        self.assertEqual(pool.get_config().props.max_connections, 2)
+        self.assertEqual(pool.props.timeouts, 0)
+
+    def test_refused(self):
+        pool = self.open_pool()
+        config = pool.get_config().copy()
+        config.props.path = self.db_path('other.db')
+        config.props.max_connections = 3
+        with self.assertRaises(GLib.Error) as ctx:
+            pool.reconfigure(config)
+        self.assertPoolError(ctx, DbPool.PoolError.INVALID_CONFIG)
+        self.assertIn('“path” cannot change on a running pool', ctx.exception.message)
+        self.assertEqual(pool.get_config().props.max_connections, 10)
 
 
 if __name__ == '__main__':
