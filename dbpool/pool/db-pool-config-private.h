@@ -27,6 +27,7 @@ struct _DbPoolConfig
   guint          circuit_breaker_threshold;
   guint          circuit_breaker_cooldown_ms;
   guint          leak_threshold_ms;
+  gboolean       exclusive;
 };
 
 enum {
@@ -45,6 +46,7 @@ enum {
   PROP_CIRCUIT_BREAKER_THRESHOLD,
   PROP_CIRCUIT_BREAKER_COOLDOWN_MS,
   PROP_LEAK_THRESHOLD_MS,
+  PROP_EXCLUSIVE,
   N_PROPS
 };
 
@@ -63,6 +65,7 @@ enum {
 #define DEFAULT_CIRCUIT_BREAKER_THRESHOLD 3
 #define DEFAULT_CIRCUIT_BREAKER_COOLDOWN_MS 1000
 #define DEFAULT_LEAK_THRESHOLD_MS       0
+#define DEFAULT_EXCLUSIVE               FALSE
 
 /* Notifies property @prop_id of @self (one of the PROP_* above). */
 void _db_pool_config_notify (DbPoolConfig *self,

@@ -93,6 +93,9 @@ db_pool_config_get_property (GObject    *object,
     case PROP_LEAK_THRESHOLD_MS:
       g_value_set_uint (value, self->leak_threshold_ms);
       break;
+    case PROP_EXCLUSIVE:
+      g_value_set_boolean (value, self->exclusive);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -149,6 +152,9 @@ db_pool_config_set_property (GObject      *object,
       break;
     case PROP_LEAK_THRESHOLD_MS:
       db_pool_config_set_leak_threshold_ms (self, g_value_get_uint (value));
+      break;
+    case PROP_EXCLUSIVE:
+      db_pool_config_set_exclusive (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -356,6 +362,39 @@ db_pool_config_class_init (DbPoolConfigClass *klass)
                 "Milliseconds a lease may be held before it is reported, 0 for never",
                 DEFAULT_LEAK_THRESHOLD_MS);
 
+  /**
+   * DbPoolConfig:exclusive:
+   *
+   * Whether this process alone uses the database file while the pool is open.
+   * Default %FALSE.
+   *
+   * An exclusive pool locks the file against every other process when it opens and
+   * keeps the lock until it is closed; its connections coordinate with each other
+   * inside the process, without operating-system locks, and keep the WAL index in
+   * memory instead of a `-shm` file. Reads and commits cost noticeably less, and
+   * one writer with many readers works as usual.
+   *
+   * Meanwhile another process cannot use the database: a pool there fails with
+   * %DB_POOL_ERROR_BUSY (after its [property@DbPool.PoolConfig:busy-timeout-ms]),
+   * and the `sqlite3` shell says "database is locked". Creating an exclusive pool
+   * fails the same way while another process has the database open. Every
+   * connection this process opens to the file should come from exclusive pools: an
+   * exclusive pool refuses a database the process already has open without the
+   * lock (%DB_POOL_ERROR_OPEN). The pool holds one connection of its own for the
+   * lock, outside its statistics, so the lock does not lapse when maintenance
+   * closes idle connections.
+   *
+   * Use it when one process owns the database (an LSP bridge, a desktop
+   * application with its own file); not when several processes share it or when
+   * tools should read the live file. See the tuning guide.
+   */
+  properties[PROP_EXCLUSIVE] =
+    g_param_spec_boolean ("exclusive", "Exclusive",
+                          "Whether only this process opens the database file",
+                          DEFAULT_EXCLUSIVE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -375,6 +414,7 @@ db_pool_config_init (DbPoolConfig *self)
   self->circuit_breaker_threshold = DEFAULT_CIRCUIT_BREAKER_THRESHOLD;
   self->circuit_breaker_cooldown_ms = DEFAULT_CIRCUIT_BREAKER_COOLDOWN_MS;
   self->leak_threshold_ms = DEFAULT_LEAK_THRESHOLD_MS;
+  self->exclusive = DEFAULT_EXCLUSIVE;
 }
 
 /**
@@ -466,6 +506,7 @@ db_pool_config_copy (DbPoolConfig *self)
   copy->circuit_breaker_threshold = self->circuit_breaker_threshold;
   copy->circuit_breaker_cooldown_ms = self->circuit_breaker_cooldown_ms;
   copy->leak_threshold_ms = self->leak_threshold_ms;
+  copy->exclusive = self->exclusive;
 
   return copy;
 }

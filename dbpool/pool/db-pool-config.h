@@ -89,5 +89,9 @@ DBPOOL_AVAILABLE_IN_ALL
 guint          db_pool_config_get_leak_threshold_ms (DbPoolConfig *self);
 DBPOOL_AVAILABLE_IN_ALL
 void           db_pool_config_set_leak_threshold_ms (DbPoolConfig *self, guint value);
+DBPOOL_AVAILABLE_IN_ALL
+gboolean       db_pool_config_get_exclusive               (DbPoolConfig *self);
+DBPOOL_AVAILABLE_IN_ALL
+void           db_pool_config_set_exclusive               (DbPoolConfig *self, gboolean value);
 
 G_END_DECLS

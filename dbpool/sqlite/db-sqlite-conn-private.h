@@ -72,6 +72,19 @@ void           _db_sqlite_set_error      (DbSqliteConn  *conn,
                                           int            rc,
                                           const char    *sql);
 
+/* db-sqlite-lock.c: the POSIX locks on SQLite's shared-lock bytes of @file_path,
+ * from /proc/locks. FALSE (and all zero) where that cannot be known. */
+typedef struct
+{
+  gboolean  self_write;    /* this process holds them exclusively (unix-excl) */
+  gboolean  self_read;     /* this process holds a SHARED lock the ordinary way */
+  gint64    other_pid;     /* another process that holds a lock there, 0 if none */
+  gboolean  other_write;   /* ... and its lock is exclusive */
+} DbSqliteLockInfo;
+
+gboolean       _db_sqlite_lock_info          (const char               *file_path,
+                                              DbSqliteLockInfo         *out);
+
 /* db-sqlite-conn.c */
 DbBackendConn *_db_sqlite_open               (const DbBackendSettings  *settings,
                                               GError                  **error);

@@ -63,20 +63,58 @@ create_private_file (const char  *name,
   return FALSE;
 }
 
-static gboolean
-exec_setup (sqlite3     *db,
-            const char  *path,
-            const char  *sql,
-            GError     **error)
+/* SQLITE_BUSY while opening: some other process has held the file locked for all of
+ * busy-timeout-ms. That is no failure of this pool's own (DB_POOL_ERROR_BUSY, not
+ * OPEN), and the message says who, when /proc/locks can tell. */
+static void
+set_busy_error (sqlite3     *db,
+                const char  *path,
+                gboolean     exclusive,
+                int          rc,
+                GError     **error)
 {
+  DbSqliteLockInfo locks;
+  g_autofree char *who = NULL;
+  const char *mode = exclusive ? " in exclusive mode" : "";
+
+  _db_sqlite_lock_info (sqlite3_db_filename (db, "main"), &locks);
+  who = locks.other_pid > 0
+          ? g_strdup_printf ("another process (pid %" G_GINT64_FORMAT ")", locks.other_pid)
+          : g_strdup ("another process");
+
+  if (locks.other_pid > 0 && locks.other_write)
+    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_BUSY,
+                 "Cannot open database “%s”%s: %s holds the database exclusively (SQLite %s)",
+                 path, mode, who, sqlite3_errstr (rc));
+  else if (locks.other_pid > 0 && exclusive)
+    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_BUSY,
+                 "Cannot open database “%s” in exclusive mode: %s has the database open "
+                 "(SQLite %s)", path, who, sqlite3_errstr (rc));
+  else
+    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_BUSY,
+                 "Cannot open database “%s”%s: %s holds the database (exclusively, or "
+                 "locked for longer than busy-timeout-ms) (SQLite %s)",
+                 path, mode, who, sqlite3_errstr (rc));
+}
+
+static gboolean
+exec_setup (sqlite3                  *db,
+            const DbBackendSettings  *settings,
+            const char               *sql,
+            GError                  **error)
+{
+  const char *path = settings->path;
   char *errmsg = NULL;
   int rc = sqlite3_exec (db, sql, NULL, NULL, &errmsg);
 
   if (rc != SQLITE_OK)
     {
-      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
-                   "Cannot set up database “%s”: %s (SQLite %s) in “%s”",
-                   path, errmsg ? errmsg : sqlite3_errstr (rc), sqlite3_errstr (rc), sql);
+      if ((rc & 0xff) == SQLITE_BUSY)
+        set_busy_error (db, path, settings->exclusive, rc, error);
+      else
+        g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                     "Cannot set up database “%s”: %s (SQLite %s) in “%s”",
+                     path, errmsg ? errmsg : sqlite3_errstr (rc), sqlite3_errstr (rc), sql);
       sqlite3_free (errmsg);
       return FALSE;
     }
@@ -84,10 +122,11 @@ exec_setup (sqlite3     *db,
 }
 
 static gboolean
-enable_wal (sqlite3     *db,
-            const char  *path,
-            GError     **error)
+enable_wal (sqlite3                  *db,
+            const DbBackendSettings  *settings,
+            GError                  **error)
 {
+  const char *path = settings->path;
   sqlite3_stmt *stmt = NULL;
   g_autofree char *mode = NULL;
   int rc;
@@ -104,9 +143,12 @@ enable_wal (sqlite3     *db,
     }
   if (rc != SQLITE_OK)
     {
-      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
-                   "Cannot enable WAL on “%s”: %s (SQLite %s)",
-                   path, sqlite3_errmsg (db), sqlite3_errstr (rc));
+      if ((rc & 0xff) == SQLITE_BUSY)
+        set_busy_error (db, path, settings->exclusive, rc, error);
+      else
+        g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                     "Cannot enable WAL on “%s”: %s (SQLite %s)",
+                     path, sqlite3_errmsg (db), sqlite3_errstr (rc));
       sqlite3_finalize (stmt);
       return FALSE;
     }
@@ -122,6 +164,44 @@ enable_wal (sqlite3     *db,
       return FALSE;
     }
   return TRUE;
+}
+
+/* After an exclusive open: did this process really get the file to itself? SQLite
+ * takes unix-excl's process-wide lock only if the process did not have the file
+ * open already; otherwise the new connection silently joins the ordinary locking of
+ * the connections there before it, and other processes are not kept out. Neither
+ * is anything kept out through a URI that chose another VFS ("?vfs=unix"). Where
+ * /proc/locks cannot be read, SQLite is taken at its word. */
+static gboolean
+check_exclusive (sqlite3     *db,
+                 const char  *path,
+                 GError     **error)
+{
+  DbSqliteLockInfo locks;
+  char *vfs_name = NULL;
+
+  if (!_db_sqlite_lock_info (sqlite3_db_filename (db, "main"), &locks) || locks.self_write)
+    return TRUE;
+
+  if (locks.self_read)
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                   "Cannot open database “%s” in exclusive mode: this process already has "
+                   "it open without exclusive mode (another pool or a connection of its own), "
+                   "so other processes could not be kept out; open every connection to it "
+                   "in exclusive mode, or none",
+                   path);
+      return FALSE;
+    }
+
+  sqlite3_file_control (db, "main", SQLITE_FCNTL_VFSNAME, &vfs_name);
+  g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+               "Cannot open database “%s” in exclusive mode: its VFS “%s” took no "
+               "exclusive lock (exclusive mode needs SQLite's unix-excl VFS; leave "
+               "“vfs=” out of the URI)",
+               path, vfs_name ? vfs_name : "(unknown)");
+  sqlite3_free (vfs_name);
+  return FALSE;
 }
 
 static const char *
@@ -157,7 +237,14 @@ _db_sqlite_open (const DbBackendSettings  *settings,
   if (may_create && !create_private_file (settings->path, error))
     return NULL;
 
-  rc = sqlite3_open_v2 (settings->path, &db, flags, NULL);
+  /* Exclusive mode is SQLite's unix-excl VFS: the first lock any connection of this
+   * process takes on the file becomes one write lock that shuts out every other
+   * process until the last connection here closes; between the connections of this
+   * process locking goes on as usual (locking_mode stays NORMAL: EXCLUSIVE would
+   * let one connection shut out the pool's others), kept in memory, and the WAL
+   * index lives in heap memory shared by them instead of a -shm file. A "vfs=" in a
+   * URI path still wins; check_exclusive() catches one that locks nothing out. */
+  rc = sqlite3_open_v2 (settings->path, &db, flags, settings->exclusive ? "unix-excl" : NULL);
   if (rc != SQLITE_OK)
     {
       g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
@@ -175,11 +262,11 @@ _db_sqlite_open (const DbBackendSettings  *settings,
   sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
   sqlite3_busy_timeout (db, (int) MIN (settings->busy_timeout_ms, (guint) G_MAXINT));
 
-  if ((settings->enable_wal && !enable_wal (db, settings->path, error)) ||
-      !exec_setup (db, settings->path, synchronous_pragma (settings->synchronous), error) ||
+  if ((settings->enable_wal && !enable_wal (db, settings, error)) ||
+      !exec_setup (db, settings, synchronous_pragma (settings->synchronous), error) ||
       /* temp tables in memory; 8 MiB page cache per connection. mmap stays off: a
        * database truncated or removed under a mapping turns I/O errors into SIGBUS. */
-      !exec_setup (db, settings->path,
+      !exec_setup (db, settings,
                    "PRAGMA foreign_keys=ON;"
                    "PRAGMA temp_store=MEMORY;"
                    "PRAGMA cache_size=-8192", error) ||
@@ -187,7 +274,8 @@ _db_sqlite_open (const DbBackendSettings  *settings,
        * found. A connection that opened it lazily, later, would read the main file
        * alone (committed tables "missing") once the files moved or could not be
        * opened. */
-      !exec_setup (db, settings->path, "SELECT count(*) FROM sqlite_schema", error))
+      !exec_setup (db, settings, "SELECT count(*) FROM sqlite_schema", error) ||
+      (settings->exclusive && !check_exclusive (db, settings->path, error)))
     {
       sqlite3_close_v2 (db);
       return NULL;
