@@ -178,29 +178,25 @@ check_exclusive (sqlite3     *db,
                  GError     **error)
 {
   DbSqliteLockInfo locks;
-  char *vfs_name = NULL;
+  sqlite3_vfs *vfs = NULL;
 
   if (!_db_sqlite_lock_info (sqlite3_db_filename (db, "main"), &locks) || locks.self_write)
     return TRUE;
 
-  if (locks.self_read)
-    {
-      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
-                   "Cannot open database “%s” in exclusive mode: this process already has "
-                   "it open without exclusive mode (another pool or a connection of its own), "
-                   "so other processes could not be kept out; open every connection to it "
-                   "in exclusive mode, or none",
-                   path);
-      return FALSE;
-    }
-
-  sqlite3_file_control (db, "main", SQLITE_FCNTL_VFSNAME, &vfs_name);
-  g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
-               "Cannot open database “%s” in exclusive mode: its VFS “%s” took no "
-               "exclusive lock (exclusive mode needs SQLite's unix-excl VFS; leave "
-               "“vfs=” out of the URI)",
-               path, vfs_name ? vfs_name : "(unknown)");
-  sqlite3_free (vfs_name);
+  sqlite3_file_control (db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs);
+  if (vfs != NULL && strcmp (vfs->zName, "unix-excl") == 0 && locks.self_read)
+    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                 "Cannot open database “%s” in exclusive mode: this process already has "
+                 "it open without exclusive mode (another pool or a connection of its own), "
+                 "so other processes could not be kept out; open every connection to it "
+                 "in exclusive mode, or none",
+                 path);
+  else
+    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                 "Cannot open database “%s” in exclusive mode: its VFS “%s” took no "
+                 "exclusive lock (exclusive mode needs SQLite's unix-excl VFS; leave "
+                 "“vfs=” out of the URI)",
+                 path, vfs != NULL ? vfs->zName : "(unknown)");
   return FALSE;
 }
 
