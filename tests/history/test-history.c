@@ -244,6 +244,7 @@ test_config_defaults (void)
   g_assert_cmpuint (db_history_config_get_min_connections (config), ==, 2);
   g_assert_cmpuint (db_history_config_get_max_connections (config), ==, 10);
   g_assert_cmpuint (db_history_config_get_connection_timeout_secs (config), ==, 5);
+  g_assert_false (db_history_config_get_exclusive (config));
   g_assert_true (db_history_config_validate (config, &error));
   g_assert_no_error (error);
 
@@ -253,6 +254,7 @@ test_config_defaults (void)
   db_history_config_set_min_connections (config, 1);
   db_history_config_set_max_connections (config, 3);
   db_history_config_set_connection_timeout_secs (config, 0);
+  db_history_config_set_exclusive (config, TRUE);
   json = db_history_config_to_json (config);
   g_assert_nonnull (strstr (json, "\"retention-days\" : 7"));
   g_assert_nonnull (strstr (json, "\"db-path\" : \"h.db\""));
@@ -266,6 +268,7 @@ test_config_defaults (void)
   g_assert_cmpuint (db_history_config_get_min_connections (back), ==, 1);
   g_assert_cmpuint (db_history_config_get_max_connections (back), ==, 3);
   g_assert_cmpuint (db_history_config_get_connection_timeout_secs (back), ==, 0);
+  g_assert_true (db_history_config_get_exclusive (back));
 }
 
 static void
@@ -314,6 +317,7 @@ test_config_json_errors (void)
     { "{\"db-path\": \"h.db\", \"max-connections\": 5000}", "“max-connections”" },
     { "{\"db-path\": \"h.db\", \"connection-timeout-secs\": 4294968}", "“connection-timeout-secs”" },
     { "{\"db-path\": \"h.db\", \"connection-timeout-secs\": [1]}", "“connection-timeout-secs”" },
+    { "{\"db-path\": \"h.db\", \"exclusive\": \"yes\"}", "“exclusive”" },
     { "{\"db-path\": 3}", "“db-path”" },
     { "{\"db-path\": \"\"}", "“db-path”" },
     { "{\"db-path\": \":memory:\"}", "“db-path”" },

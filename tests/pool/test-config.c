@@ -22,7 +22,7 @@ assert_configs_equal (DbPoolConfig *a,
   g_autofree GParamSpec **pspecs =
     g_object_class_list_properties (G_OBJECT_GET_CLASS (a), &n_pspecs);
 
-  g_assert_cmpuint (n_pspecs, ==, 14);
+  g_assert_cmpuint (n_pspecs, ==, 15);
   for (guint i = 0; i < n_pspecs; i++)
     {
       g_auto(GValue) va = G_VALUE_INIT;
@@ -57,6 +57,7 @@ new_unusual_config (void)
                 "circuit-breaker-threshold", 0,
                 "circuit-breaker-cooldown-ms", 19,
                 "leak-threshold-ms", 23,
+                "exclusive", TRUE,
                 NULL);
   return config;
 }
@@ -78,6 +79,7 @@ test_defaults (void)
   g_assert_cmpint (db_pool_config_get_synchronous (config), ==, DB_SYNCHRONOUS_NORMAL);
   g_assert_cmpuint (db_pool_config_get_statement_cache_size (config), ==, 64);
   g_assert_cmpuint (db_pool_config_get_maintenance_interval_ms (config), ==, 30000);
+  g_assert_false (db_pool_config_get_exclusive (config));
 
   g_assert_true (db_pool_config_validate (config, &error));
   g_assert_no_error (error);
@@ -123,6 +125,7 @@ test_high_performance (void)
   g_assert_cmpint (db_pool_config_get_synchronous (config), ==, DB_SYNCHRONOUS_NORMAL);
   g_assert_cmpuint (db_pool_config_get_statement_cache_size (config), ==, 64);
   g_assert_cmpuint (db_pool_config_get_maintenance_interval_ms (config), ==, 30000);
+  g_assert_false (db_pool_config_get_exclusive (config));
 
   g_assert_true (db_pool_config_validate (config, &error));
   g_assert_no_error (error);
@@ -145,6 +148,7 @@ test_memory_efficient (void)
   g_assert_cmpint (db_pool_config_get_synchronous (config), ==, DB_SYNCHRONOUS_NORMAL);
   g_assert_cmpuint (db_pool_config_get_statement_cache_size (config), ==, 64);
   g_assert_cmpuint (db_pool_config_get_maintenance_interval_ms (config), ==, 30000);
+  g_assert_false (db_pool_config_get_exclusive (config));
 
   g_assert_true (db_pool_config_validate (config, &error));
   g_assert_no_error (error);
@@ -301,7 +305,8 @@ test_json_round_trip (void)
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
   object = json_node_get_object (node);
-  g_assert_cmpuint (json_object_get_size (object), ==, 14);
+  g_assert_cmpuint (json_object_get_size (object), ==, 15);
+  g_assert_true (json_object_get_boolean_member (object, "exclusive"));
   g_assert_cmpstr (json_object_get_string_member (object, "synchronous"), ==, "extra");
   g_assert_cmpint (json_object_get_int_member (object, "max-connections"), ==, 7);
   g_assert_false (json_object_get_boolean_member (object, "enable-wal"));
@@ -430,6 +435,7 @@ test_json_wrong_type_boolean (void)
 {
   check_bad_json ("{\"path\": \"x.db\", \"enable-wal\": 1}", "enable-wal");
   check_bad_json ("{\"path\": \"x.db\", \"enable-wal\": \"true\"}", "enable-wal");
+  check_bad_json ("{\"path\": \"x.db\", \"exclusive\": 0}", "exclusive");
 }
 
 static void
@@ -519,6 +525,7 @@ test_notify_only_on_change (void)
   db_pool_config_set_circuit_breaker_threshold (config, 3);
   db_pool_config_set_circuit_breaker_cooldown_ms (config, 1000);
   db_pool_config_set_leak_threshold_ms (config, 0);
+  db_pool_config_set_exclusive (config, FALSE);
   g_object_set (config, "path", "a.db", "max-connections", 10, "enable-wal", TRUE,
                 "synchronous", DB_SYNCHRONOUS_NORMAL, NULL);
   g_assert_cmpuint (g_hash_table_size (counts), ==, 0);
@@ -538,6 +545,7 @@ test_notify_only_on_change (void)
   db_pool_config_set_circuit_breaker_threshold (config, 7);
   db_pool_config_set_circuit_breaker_cooldown_ms (config, 8);
   db_pool_config_set_leak_threshold_ms (config, 9);
+  db_pool_config_set_exclusive (config, TRUE);
   for (guint i = 0; i < n_pspecs; i++)
     if (notify_count (counts, pspecs[i]->name) != 1)
       g_error ("%s notified %u times", pspecs[i]->name,
