@@ -48,6 +48,9 @@ test_pool_new (DbPoolConfig *config)
 
   g_assert_no_error (error);
   g_assert_nonnull (pool);
+  /* The exclusive run must not quietly test the default mode. */
+  if (test_exclusive_mode ())
+    g_assert_true (db_pool_config_get_exclusive (db_pool_get_config (pool)));
   return pool;
 }
 

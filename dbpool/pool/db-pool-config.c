@@ -379,14 +379,15 @@ db_pool_config_class_init (DbPoolConfigClass *klass)
    * and the `sqlite3` shell says "database is locked". Creating an exclusive pool
    * fails the same way while another process has the database open. Every
    * connection this process opens to the file should come from exclusive pools: an
-   * exclusive pool refuses a database the process already has open without the
-   * lock (%DB_POOL_ERROR_OPEN). The pool holds one connection of its own for the
-   * lock, outside its statistics, so the lock does not lapse when maintenance
-   * closes idle connections.
+   * exclusive pool refuses a database the process already has open the ordinary
+   * way, which would let other processes in (%DB_POOL_ERROR_OPEN; on Linux, where
+   * `/proc/locks` tells). The pool holds one connection of its own for the lock,
+   * outside its statistics, so the lock does not lapse when maintenance closes idle
+   * connections.
    *
    * Use it when one process owns the database (an LSP bridge, a desktop
    * application with its own file); not when several processes share it or when
-   * tools should read the live file. See the tuning guide.
+   * tools should read the live file. See the [tuning guide](tuning.html).
    */
   properties[PROP_EXCLUSIVE] =
     g_param_spec_boolean ("exclusive", "Exclusive",
