@@ -72,18 +72,18 @@ void           _db_sqlite_set_error      (DbSqliteConn  *conn,
                                           int            rc,
                                           const char    *sql);
 
-/* db-sqlite-lock.c: the POSIX locks on SQLite's shared-lock bytes of @file_path,
- * from /proc/locks. FALSE (and all zero) where that cannot be known. */
-typedef struct
-{
-  gboolean  self_write;    /* this process holds them exclusively (unix-excl) */
-  gboolean  self_read;     /* this process holds a SHARED lock the ordinary way */
-  gint64    other_pid;     /* another process that holds a lock there, 0 if none */
-  gboolean  other_write;   /* ... and its lock is exclusive */
-} DbSqliteLockInfo;
-
-gboolean       _db_sqlite_lock_info          (const char               *file_path,
-                                              DbSqliteLockInfo         *out);
+/* db-sqlite-lock.c: who holds the database file (/proc/locks, Linux). A SQLITE_BUSY
+ * @rc while opening as DB_POOL_ERROR_BUSY, naming the process that holds the file
+ * where it can be told; and after an exclusive open, FALSE (DB_POOL_ERROR_OPEN) if
+ * the process did not get the file to itself. */
+void           _db_sqlite_set_busy_error     (sqlite3                  *db,
+                                              const char               *path,
+                                              gboolean                  exclusive,
+                                              int                       rc,
+                                              GError                  **error);
+gboolean       _db_sqlite_check_exclusive    (sqlite3                  *db,
+                                              const char               *path,
+                                              GError                  **error);
 
 /* db-sqlite-conn.c */
 DbBackendConn *_db_sqlite_open               (const DbBackendSettings  *settings,

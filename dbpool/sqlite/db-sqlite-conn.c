@@ -63,40 +63,6 @@ create_private_file (const char  *name,
   return FALSE;
 }
 
-/* SQLITE_BUSY while opening: some other process has held the file locked for all of
- * busy-timeout-ms. That is no failure of this pool's own (DB_POOL_ERROR_BUSY, not
- * OPEN), and the message says who, when /proc/locks can tell. */
-static void
-set_busy_error (sqlite3     *db,
-                const char  *path,
-                gboolean     exclusive,
-                int          rc,
-                GError     **error)
-{
-  DbSqliteLockInfo locks;
-  g_autofree char *who = NULL;
-  const char *mode = exclusive ? " in exclusive mode" : "";
-
-  _db_sqlite_lock_info (sqlite3_db_filename (db, "main"), &locks);
-  who = locks.other_pid > 0
-          ? g_strdup_printf ("another process (pid %" G_GINT64_FORMAT ")", locks.other_pid)
-          : g_strdup ("another process");
-
-  if (locks.other_pid > 0 && locks.other_write)
-    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_BUSY,
-                 "Cannot open database “%s”%s: %s holds the database exclusively (SQLite %s)",
-                 path, mode, who, sqlite3_errstr (rc));
-  else if (locks.other_pid > 0 && exclusive)
-    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_BUSY,
-                 "Cannot open database “%s” in exclusive mode: %s has the database open "
-                 "(SQLite %s)", path, who, sqlite3_errstr (rc));
-  else
-    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_BUSY,
-                 "Cannot open database “%s”%s: %s holds the database (exclusively, or "
-                 "locked for longer than busy-timeout-ms) (SQLite %s)",
-                 path, mode, who, sqlite3_errstr (rc));
-}
-
 static gboolean
 exec_setup (sqlite3                  *db,
             const DbBackendSettings  *settings,
@@ -110,7 +76,7 @@ exec_setup (sqlite3                  *db,
   if (rc != SQLITE_OK)
     {
       if ((rc & 0xff) == SQLITE_BUSY)
-        set_busy_error (db, path, settings->exclusive, rc, error);
+        _db_sqlite_set_busy_error (db, path, settings->exclusive, rc, error);
       else
         g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
                      "Cannot set up database “%s”: %s (SQLite %s) in “%s”",
@@ -144,7 +110,7 @@ enable_wal (sqlite3                  *db,
   if (rc != SQLITE_OK)
     {
       if ((rc & 0xff) == SQLITE_BUSY)
-        set_busy_error (db, path, settings->exclusive, rc, error);
+        _db_sqlite_set_busy_error (db, path, settings->exclusive, rc, error);
       else
         g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
                      "Cannot enable WAL on “%s”: %s (SQLite %s)",
@@ -164,40 +130,6 @@ enable_wal (sqlite3                  *db,
       return FALSE;
     }
   return TRUE;
-}
-
-/* After an exclusive open: did this process really get the file to itself? SQLite
- * takes unix-excl's process-wide lock only if the process did not have the file
- * open already; otherwise the new connection silently joins the ordinary locking of
- * the connections there before it, and other processes are not kept out. Neither
- * is anything kept out through a URI that chose another VFS ("?vfs=unix"). Where
- * /proc/locks cannot be read, SQLite is taken at its word. */
-static gboolean
-check_exclusive (sqlite3     *db,
-                 const char  *path,
-                 GError     **error)
-{
-  DbSqliteLockInfo locks;
-  sqlite3_vfs *vfs = NULL;
-
-  if (!_db_sqlite_lock_info (sqlite3_db_filename (db, "main"), &locks) || locks.self_write)
-    return TRUE;
-
-  sqlite3_file_control (db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs);
-  if (vfs != NULL && strcmp (vfs->zName, "unix-excl") == 0 && locks.self_read)
-    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
-                 "Cannot open database “%s” in exclusive mode: this process already has "
-                 "it open without exclusive mode (another pool or a connection of its own), "
-                 "so other processes could not be kept out; open every connection to it "
-                 "in exclusive mode, or none",
-                 path);
-  else
-    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
-                 "Cannot open database “%s” in exclusive mode: its VFS “%s” took no "
-                 "exclusive lock (exclusive mode needs SQLite's unix-excl VFS; leave "
-                 "“vfs=” out of the URI)",
-                 path, vfs != NULL ? vfs->zName : "(unknown)");
-  return FALSE;
 }
 
 static const char *
@@ -239,7 +171,8 @@ _db_sqlite_open (const DbBackendSettings  *settings,
    * process locking goes on as usual (locking_mode stays NORMAL: EXCLUSIVE would
    * let one connection shut out the pool's others), kept in memory, and the WAL
    * index lives in heap memory shared by them instead of a -shm file. A "vfs=" in a
-   * URI path still wins; check_exclusive() catches one that locks nothing out. */
+   * URI path still wins; _db_sqlite_check_exclusive() catches one that locks nothing
+   * out. */
   rc = sqlite3_open_v2 (settings->path, &db, flags, settings->exclusive ? "unix-excl" : NULL);
   if (rc != SQLITE_OK)
     {
@@ -271,7 +204,7 @@ _db_sqlite_open (const DbBackendSettings  *settings,
        * alone (committed tables "missing") once the files moved or could not be
        * opened. */
       !exec_setup (db, settings, "SELECT count(*) FROM sqlite_schema", error) ||
-      (settings->exclusive && !check_exclusive (db, settings->path, error)))
+      (settings->exclusive && !_db_sqlite_check_exclusive (db, settings->path, error)))
     {
       sqlite3_close_v2 (db);
       return NULL;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Who holds a database file's SQLite locks, as the kernel lists them in /proc/locks.
+/* Who holds a database file's SQLite locks, as the kernel lists them in /proc/locks,
+ * and the errors exclusive mode gives from it.
  *
  * Exclusive mode (SQLite's "unix-excl" VFS) takes one POSIX write lock over the
  * file's shared-lock bytes the first time any connection of the process locks the
@@ -20,6 +21,14 @@
 #include <unistd.h>
 
 #include "db-sqlite-conn-private.h"
+
+typedef struct
+{
+  gboolean  self_write;    /* this process holds them exclusively (unix-excl) */
+  gboolean  self_read;     /* this process holds a SHARED lock the ordinary way */
+  gint64    other_pid;     /* another process that holds a lock there, 0 if none */
+  gboolean  other_write;   /* ... and its lock is exclusive */
+} DbSqliteLockInfo;
 
 /* SQLite's lock bytes with the default pending byte (os.h): the shared range that
  * SHARED locks read-lock and that EXCLUSIVE and unix-excl write-lock. */
@@ -62,9 +71,11 @@ parse_lock_line (const char *line,
   return TRUE;
 }
 
-gboolean
-_db_sqlite_lock_info (const char       *file_path,
-                      DbSqliteLockInfo *out)
+/* The POSIX locks on SQLite's shared-lock bytes of @file_path. FALSE (and all zero)
+ * where that cannot be known. */
+static gboolean
+lock_info (const char       *file_path,
+           DbSqliteLockInfo *out)
 {
   g_autofree char *contents = NULL;
   g_auto(GStrv) lines = NULL;
@@ -104,4 +115,72 @@ _db_sqlite_lock_info (const char       *file_path,
         }
     }
   return TRUE;
+}
+
+/* SQLITE_BUSY while opening: some other process has held the file locked for all of
+ * busy-timeout-ms. That is no failure of this pool's own (DB_POOL_ERROR_BUSY, not
+ * OPEN), and the message says who, when /proc/locks can tell. */
+void
+_db_sqlite_set_busy_error (sqlite3     *db,
+                           const char  *path,
+                           gboolean     exclusive,
+                           int          rc,
+                           GError     **error)
+{
+  DbSqliteLockInfo locks;
+  g_autofree char *who = NULL;
+  const char *mode = exclusive ? " in exclusive mode" : "";
+
+  lock_info (sqlite3_db_filename (db, "main"), &locks);
+  who = locks.other_pid > 0
+          ? g_strdup_printf ("another process (pid %" G_GINT64_FORMAT ")", locks.other_pid)
+          : g_strdup ("another process");
+
+  if (locks.other_pid > 0 && locks.other_write)
+    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_BUSY,
+                 "Cannot open database “%s”%s: %s holds the database exclusively (SQLite %s)",
+                 path, mode, who, sqlite3_errstr (rc));
+  else if (locks.other_pid > 0 && exclusive)
+    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_BUSY,
+                 "Cannot open database “%s” in exclusive mode: %s has the database open "
+                 "(SQLite %s)", path, who, sqlite3_errstr (rc));
+  else
+    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_BUSY,
+                 "Cannot open database “%s”%s: %s holds the database (exclusively, or "
+                 "locked for longer than busy-timeout-ms) (SQLite %s)",
+                 path, mode, who, sqlite3_errstr (rc));
+}
+
+/* After an exclusive open: did this process really get the file to itself? SQLite
+ * takes unix-excl's process-wide lock only if the process did not have the file
+ * open already; otherwise the new connection silently joins the ordinary locking of
+ * the connections there before it, and other processes are not kept out. Neither
+ * is anything kept out through a URI that chose another VFS ("?vfs=unix"). Where
+ * /proc/locks cannot be read, SQLite is taken at its word. */
+gboolean
+_db_sqlite_check_exclusive (sqlite3     *db,
+                            const char  *path,
+                            GError     **error)
+{
+  DbSqliteLockInfo locks;
+  sqlite3_vfs *vfs = NULL;
+
+  if (!lock_info (sqlite3_db_filename (db, "main"), &locks) || locks.self_write)
+    return TRUE;
+
+  sqlite3_file_control (db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs);
+  if (vfs != NULL && strcmp (vfs->zName, "unix-excl") == 0 && locks.self_read)
+    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                 "Cannot open database “%s” in exclusive mode: this process already has "
+                 "it open without exclusive mode (another pool or a connection of its own), "
+                 "so other processes could not be kept out; open every connection to it "
+                 "in exclusive mode, or none",
+                 path);
+  else
+    g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                 "Cannot open database “%s” in exclusive mode: its VFS “%s” took no "
+                 "exclusive lock (exclusive mode needs SQLite's unix-excl VFS; leave "
+                 "“vfs=” out of the URI)",
+                 path, vfs != NULL ? vfs->zName : "(unknown)");
+  return FALSE;
 }
