@@ -20,6 +20,7 @@ test_history_config (void)
 
   /* The timer is tested on its own; elsewhere it must not interfere. */
   db_history_config_set_auto_cleanup_interval_s (config, 0);
+  db_history_config_set_exclusive (config, test_exclusive_mode ());
   return config;
 }
 
@@ -1376,6 +1377,7 @@ one_connection_config (const char *db_path)
 {
   DbHistoryConfig *config = db_history_config_new (db_path);
 
+  db_history_config_set_exclusive (config, test_exclusive_mode ());
   /* Every record and every check below runs on the same connection. */
   db_history_config_set_min_connections (config, 1);
   db_history_config_set_max_connections (config, 1);
