@@ -109,6 +109,22 @@ op_pool_everyday (Worker    *w,
   return bench_check (ok, error);
 }
 
+/* The exclusive contenders: the same pool as bench_pool_new() makes, in exclusive
+ * mode. Nothing else of this process may have the file open meanwhile (the pool
+ * would refuse it): every other contender closes its handles when its run ends. */
+static DbPool *
+pool_new_exclusive (const BenchSpec  *spec,
+                    GError          **error)
+{
+  g_autoptr(DbPoolConfig) config = db_pool_config_new (spec->db_path);
+
+  bench_tuning_apply (&spec->tuning);
+  db_pool_config_set_min_connections (config, 2);
+  db_pool_config_set_max_connections (config, spec->max_connections);
+  db_pool_config_set_exclusive (config, TRUE);
+  return db_pool_new (config, NULL, error);
+}
+
 static gboolean
 run_op (Worker *w)
 {
@@ -122,9 +138,10 @@ run_op (Worker *w)
     ok = bench_raw_op (w->db, w->stmt[write], write, key, &w->error);
   else if (run->spec->contender == BENCH_OPEN_PER_OP)
     ok = op_open_per_op (w, write, key, &w->error);
-  else if (run->spec->contender == BENCH_POOL)
+  else if (run->spec->contender == BENCH_POOL || run->spec->contender == BENCH_POOL_EXCLUSIVE)
     ok = op_pool (w, write, key, &w->error);
-  else if (run->spec->contender == BENCH_POOL_EVERYDAY)
+  else if (run->spec->contender == BENCH_POOL_EVERYDAY ||
+           run->spec->contender == BENCH_POOL_EVERYDAY_EXCLUSIVE)
     ok = op_pool_everyday (w, write, key, &w->error);
   else
     {
@@ -180,7 +197,10 @@ bench_run_sync (const BenchSpec  *spec,
 {
   Run run = { .spec = spec };
   g_autofree Worker *workers = g_new0 (Worker, spec->threads);
-  gboolean pool = spec->contender == BENCH_POOL || spec->contender == BENCH_POOL_EVERYDAY;
+  gboolean exclusive = spec->contender == BENCH_POOL_EXCLUSIVE ||
+                       spec->contender == BENCH_POOL_EVERYDAY_EXCLUSIVE;
+  gboolean pool = exclusive || spec->contender == BENCH_POOL ||
+                  spec->contender == BENCH_POOL_EVERYDAY;
   gboolean ok = TRUE;
   guint64 ops = 0;
   gint64 start_ns, end_ns = 0;
@@ -193,7 +213,7 @@ bench_run_sync (const BenchSpec  *spec,
          bench_prepare (run.single, FALSE, &run.single_stmt[0], error) &&
          bench_prepare (run.single, TRUE, &run.single_stmt[1], error);
   else if (pool)
-    ok = (run.pool = bench_pool_new (spec, error)) != NULL;
+    ok = (run.pool = exclusive ? pool_new_exclusive (spec, error) : bench_pool_new (spec, error)) != NULL;
 
   for (guint i = 0; ok && i < spec->threads; i++)
     {

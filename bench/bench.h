@@ -45,6 +45,8 @@ typedef enum {
   BENCH_OPEN_PER_OP,   /* before: open, set up, run, close */
   BENCH_POOL,          /* dbpool's fast path: a kept lease object reacquired, DbStatement */
   BENCH_POOL_EVERYDAY, /* dbpool's everyday API: db_pool_acquire, GVariant in, DbRows out */
+  BENCH_POOL_EXCLUSIVE,          /* BENCH_POOL on a pool in exclusive mode (unix-excl) */
+  BENCH_POOL_EVERYDAY_EXCLUSIVE, /* BENCH_POOL_EVERYDAY on a pool in exclusive mode */
   BENCH_ASYNC,         /* query_async / execute_async, N in flight on a main loop */
   BENCH_HOP,           /* the floor of async: a GThreadPool job and a GTask around a raw read */
   /* HistoryStorage, with the LSP captures */

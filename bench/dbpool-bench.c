@@ -167,6 +167,7 @@ typedef struct
 #define OPEN_PER_OP   "before: open per operation"
 #define POOL_SYNC     "dbpool sync: reacquire + DbStatement"
 #define POOL_EVERYDAY "dbpool everyday: acquire + query, GVariant in, DbRows out"
+#define EXCLUSIVE     ", exclusive mode"
 
 /* Several threads are divided by SQLite's own limit for concurrent reads in one
  * process, a raw connection per thread. */
@@ -182,6 +183,9 @@ static const RowDef read_rows[] = {
   { RAW_THREADS, BENCH_RAW, 4, 0 },
   { POOL_SYNC, BENCH_POOL, 4, 8 },
   { SINGLE, BENCH_SINGLE, 4, 8 },
+  /* Exclusive mode, divided by the limit with the default VFS. */
+  { POOL_SYNC EXCLUSIVE, BENCH_POOL_EXCLUSIVE, 1, 0 },
+  { POOL_EVERYDAY EXCLUSIVE, BENCH_POOL_EVERYDAY_EXCLUSIVE, 1, 0 },
 };
 
 /* Raw connections on several threads would only meet in SQLite's busy handler. */

@@ -18,6 +18,15 @@ test_db_path (void)
   return g_build_filename (dir, "test.db", NULL);
 }
 
+/* DBPOOL_TEST_EXCLUSIVE=1: the suite's second run, in exclusive mode
+ * (tests/meson.build): test_config() makes exclusive configs, and the fault VFS
+ * wraps SQLite's unix-excl VFS instead of the default one. */
+static inline gboolean
+test_exclusive_mode (void)
+{
+  return g_strcmp0 (g_getenv ("DBPOOL_TEST_EXCLUSIVE"), "1") == 0;
+}
+
 static inline DbPoolConfig *
 test_config (const char *path,
              guint       min_connections,
@@ -27,6 +36,7 @@ test_config (const char *path,
 
   db_pool_config_set_min_connections (config, min_connections);
   db_pool_config_set_max_connections (config, max_connections);
+  db_pool_config_set_exclusive (config, test_exclusive_mode ());
   return config;
 }
 
@@ -38,6 +48,9 @@ test_pool_new (DbPoolConfig *config)
 
   g_assert_no_error (error);
   g_assert_nonnull (pool);
+  /* The exclusive run must not quietly test the default mode. */
+  if (test_exclusive_mode ())
+    g_assert_true (db_pool_config_get_exclusive (db_pool_get_config (pool)));
   return pool;
 }
 

@@ -39,6 +39,7 @@ struct _DbHistoryConfig
   guint    min_connections;
   guint    max_connections;
   guint    connection_timeout_secs;
+  gboolean exclusive;
 };
 
 G_DEFINE_FINAL_TYPE (DbHistoryConfig, db_history_config, G_TYPE_OBJECT)
@@ -52,6 +53,7 @@ enum {
   PROP_MIN_CONNECTIONS,
   PROP_MAX_CONNECTIONS,
   PROP_CONNECTION_TIMEOUT_SECS,
+  PROP_EXCLUSIVE,
   N_PROPS
 };
 
@@ -98,6 +100,9 @@ db_history_config_get_property (GObject    *object,
     case PROP_CONNECTION_TIMEOUT_SECS:
       g_value_set_uint (value, self->connection_timeout_secs);
       break;
+    case PROP_EXCLUSIVE:
+      g_value_set_boolean (value, self->exclusive);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -133,6 +138,9 @@ db_history_config_set_property (GObject      *object,
       break;
     case PROP_CONNECTION_TIMEOUT_SECS:
       db_history_config_set_connection_timeout_secs (self, g_value_get_uint (value));
+      break;
+    case PROP_EXCLUSIVE:
+      db_history_config_set_exclusive (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -226,6 +234,20 @@ db_history_config_class_init (DbHistoryConfigClass *klass)
   properties[PROP_CONNECTION_TIMEOUT_SECS] =
     uint_param ("connection-timeout-secs", DEFAULT_CONNECTION_TIMEOUT_SECS);
 
+  /**
+   * DbHistoryConfig:exclusive:
+   *
+   * [property@DbPool.PoolConfig:exclusive] of the storage's pool: only this process
+   * opens the history database while the storage is open. Default %FALSE. An
+   * editor or LSP bridge that owns its history file gets cheaper reads and
+   * records; other processes (and the `sqlite3` shell) cannot open the file
+   * meanwhile.
+   */
+  properties[PROP_EXCLUSIVE] =
+    g_param_spec_boolean ("exclusive", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -277,6 +299,7 @@ db_history_config_copy (DbHistoryConfig *self)
   copy->min_connections = self->min_connections;
   copy->max_connections = self->max_connections;
   copy->connection_timeout_secs = self->connection_timeout_secs;
+  copy->exclusive = self->exclusive;
 
   return copy;
 }
@@ -292,6 +315,7 @@ _db_history_config_to_pool_config (DbHistoryConfig *self)
   db_pool_config_set_connection_timeout_ms (pool_config,
                                             MIN (self->connection_timeout_secs,
                                                  CONNECTION_TIMEOUT_SECS_LIMIT) * 1000);
+  db_pool_config_set_exclusive (pool_config, self->exclusive);
   return pool_config;
 }
 
@@ -569,3 +593,39 @@ DEFINE_UINT_ACCESSORS (max_connections, PROP_MAX_CONNECTIONS)
  * Sets [property@DbPool.HistoryConfig:connection-timeout-secs].
  */
 DEFINE_UINT_ACCESSORS (connection_timeout_secs, PROP_CONNECTION_TIMEOUT_SECS)
+
+/**
+ * db_history_config_get_exclusive:
+ * @self: a config
+ *
+ * Gets [property@DbPool.HistoryConfig:exclusive].
+ *
+ * Returns: whether only this process opens the history database
+ */
+gboolean
+db_history_config_get_exclusive (DbHistoryConfig *self)
+{
+  g_return_val_if_fail (DB_IS_HISTORY_CONFIG (self), FALSE);
+
+  return self->exclusive;
+}
+
+/**
+ * db_history_config_set_exclusive:
+ * @self: a config
+ * @value: whether only this process opens the history database
+ *
+ * Sets [property@DbPool.HistoryConfig:exclusive].
+ */
+void
+db_history_config_set_exclusive (DbHistoryConfig *self,
+                                 gboolean         value)
+{
+  g_return_if_fail (DB_IS_HISTORY_CONFIG (self));
+
+  value = !!value;
+  if (self->exclusive == value)
+    return;
+  self->exclusive = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXCLUSIVE]);
+}

@@ -64,5 +64,10 @@ guint            db_history_config_get_connection_timeout_secs (DbHistoryConfig 
 DBPOOL_AVAILABLE_IN_ALL
 void             db_history_config_set_connection_timeout_secs (DbHistoryConfig  *self,
                                                                 guint             value);
+DBPOOL_AVAILABLE_IN_ALL
+gboolean         db_history_config_get_exclusive               (DbHistoryConfig  *self);
+DBPOOL_AVAILABLE_IN_ALL
+void             db_history_config_set_exclusive               (DbHistoryConfig  *self,
+                                                                gboolean          value);
 
 G_END_DECLS

@@ -42,6 +42,9 @@ typedef struct
   gboolean       enable_wal;
   DbSynchronous  synchronous;
   guint          statement_cache_size;
+  /* Only this process may use the database while the pool is open (SQLite: the
+   * unix-excl VFS, one process-wide lock, the WAL index in memory). */
+  gboolean       exclusive;
   /* Only the pool's first open may create the database: a file removed while the
    * pool runs must be an error, not a silently new, empty database. Atomic. */
   int            may_create;

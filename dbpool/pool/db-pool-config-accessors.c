@@ -326,6 +326,42 @@ db_pool_config_set_enable_wal (DbPoolConfig *self,
 }
 
 /**
+ * db_pool_config_get_exclusive:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:exclusive].
+ *
+ * Returns: whether only this process opens the database file
+ */
+gboolean
+db_pool_config_get_exclusive (DbPoolConfig *self)
+{
+  g_return_val_if_fail (DB_IS_POOL_CONFIG (self), FALSE);
+
+  return self->exclusive;
+}
+
+/**
+ * db_pool_config_set_exclusive:
+ * @self: a config
+ * @value: whether only this process opens the database file
+ *
+ * Sets [property@DbPool.PoolConfig:exclusive].
+ */
+void
+db_pool_config_set_exclusive (DbPoolConfig *self,
+                              gboolean      value)
+{
+  g_return_if_fail (DB_IS_POOL_CONFIG (self));
+
+  value = !!value;
+  if (self->exclusive == value)
+    return;
+  self->exclusive = value;
+  _db_pool_config_notify (self, PROP_EXCLUSIVE);
+}
+
+/**
  * db_pool_config_get_synchronous:
  * @self: a config
  *

@@ -28,6 +28,7 @@ struct _DbPoolConfig
   guint          circuit_breaker_cooldown_ms;
   guint          leak_threshold_ms;
   char          *name;
+  gboolean       exclusive;
 };
 
 enum {
@@ -47,6 +48,7 @@ enum {
   PROP_CIRCUIT_BREAKER_COOLDOWN_MS,
   PROP_LEAK_THRESHOLD_MS,
   PROP_NAME,
+  PROP_EXCLUSIVE,
   N_PROPS
 };
 
@@ -66,6 +68,7 @@ enum {
 #define DEFAULT_CIRCUIT_BREAKER_COOLDOWN_MS 1000
 #define DEFAULT_LEAK_THRESHOLD_MS       0
 #define DEFAULT_NAME                    "dbpool"
+#define DEFAULT_EXCLUSIVE               FALSE
 
 /* Notifies property @prop_id of @self (one of the PROP_* above). */
 void _db_pool_config_notify (DbPoolConfig *self,

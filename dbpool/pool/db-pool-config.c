@@ -98,6 +98,9 @@ db_pool_config_get_property (GObject    *object,
     case PROP_NAME:
       g_value_set_string (value, self->name);
       break;
+    case PROP_EXCLUSIVE:
+      g_value_set_boolean (value, self->exclusive);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -157,6 +160,9 @@ db_pool_config_set_property (GObject      *object,
       break;
     case PROP_NAME:
       db_pool_config_set_name (self, g_value_get_string (value));
+      break;
+    case PROP_EXCLUSIVE:
+      db_pool_config_set_exclusive (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -379,6 +385,40 @@ db_pool_config_class_init (DbPoolConfigClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                          G_PARAM_STATIC_STRINGS);
 
+  /**
+   * DbPoolConfig:exclusive:
+   *
+   * Whether this process alone uses the database file while the pool is open.
+   * Default %FALSE.
+   *
+   * An exclusive pool locks the file against every other process when it opens and
+   * keeps the lock until it is closed; its connections coordinate with each other
+   * inside the process, without operating-system locks, and keep the WAL index in
+   * memory instead of a `-shm` file. Reads and commits cost noticeably less, and
+   * one writer with many readers works as usual.
+   *
+   * Meanwhile another process cannot use the database: a pool there fails with
+   * %DB_POOL_ERROR_BUSY (after its [property@DbPool.PoolConfig:busy-timeout-ms]),
+   * and the `sqlite3` shell says "database is locked". Creating an exclusive pool
+   * fails the same way while another process has the database open. Every
+   * connection this process opens to the file should come from exclusive pools: an
+   * exclusive pool refuses a database the process already has open the ordinary
+   * way, which would let other processes in (%DB_POOL_ERROR_OPEN; on Linux, where
+   * `/proc/locks` tells). The pool holds one connection of its own for the lock,
+   * outside its statistics, so the lock does not lapse when maintenance closes idle
+   * connections.
+   *
+   * Use it when one process owns the database (an LSP bridge, a desktop
+   * application with its own file); not when several processes share it or when
+   * tools should read the live file. See the [tuning guide](tuning.html).
+   */
+  properties[PROP_EXCLUSIVE] =
+    g_param_spec_boolean ("exclusive", "Exclusive",
+                          "Whether only this process opens the database file",
+                          DEFAULT_EXCLUSIVE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -399,6 +439,7 @@ db_pool_config_init (DbPoolConfig *self)
   self->circuit_breaker_cooldown_ms = DEFAULT_CIRCUIT_BREAKER_COOLDOWN_MS;
   self->leak_threshold_ms = DEFAULT_LEAK_THRESHOLD_MS;
   self->name = g_strdup (DEFAULT_NAME);
+  self->exclusive = DEFAULT_EXCLUSIVE;
 }
 
 /**
@@ -492,6 +533,7 @@ db_pool_config_copy (DbPoolConfig *self)
   copy->leak_threshold_ms = self->leak_threshold_ms;
   g_free (copy->name);
   copy->name = g_strdup (self->name);
+  copy->exclusive = self->exclusive;
 
   return copy;
 }

@@ -93,5 +93,9 @@ DBPOOL_AVAILABLE_IN_ALL
 const char    *db_pool_config_get_name                    (DbPoolConfig *self);
 DBPOOL_AVAILABLE_IN_ALL
 void           db_pool_config_set_name                    (DbPoolConfig *self, const char *name);
+DBPOOL_AVAILABLE_IN_ALL
+gboolean       db_pool_config_get_exclusive               (DbPoolConfig *self);
+DBPOOL_AVAILABLE_IN_ALL
+void           db_pool_config_set_exclusive               (DbPoolConfig *self, gboolean value);
 
 G_END_DECLS

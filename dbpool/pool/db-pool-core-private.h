@@ -48,6 +48,10 @@ DbPoolCore *_db_pool_core_new            (DbPool              *pool,
                                           const DbPoolLimits  *limits);
 void        _db_pool_core_free           (DbPoolCore          *core);
 const char *_db_pool_core_get_path       (DbPoolCore          *core);
+/* A connection outside the pool: never lent, not counted in any stat or invariant
+ * (an exclusive pool's lock keeper, db-pool.c). Close it with _db_slot_close(). */
+DbSlot     *_db_pool_core_open_unpooled  (DbPoolCore          *core,
+                                          GError             **error);
 
 /* Opens one connection into the idle queue (construction: proves the database is
  * reachable). From then on the database file must exist: see finish_opening(). */

@@ -1329,6 +1329,14 @@ _db_pool_core_get_path (DbPoolCore *self)
   return self->settings.path;
 }
 
+DbSlot *
+_db_pool_core_open_unpooled (DbPoolCore  *self,
+                             GError     **error)
+{
+  /* No lock: nothing the lock guards is touched. */
+  return _db_slot_open (self->backend, &self->settings, error);
+}
+
 DbPoolCore *
 _db_pool_core_new (DbPool             *pool,
                    DbBackendSettings  *settings,

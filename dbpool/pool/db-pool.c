@@ -52,6 +52,11 @@ struct _DbPool
   GThreadPool     *workers;
   DbPoolNotifier  *notifier;
   GSource         *maintenance_source;
+  /* Exclusive mode: a connection of its own, never lent, open from construction
+   * until the pool is drained. The process's lock on the file (and SQLite's
+   * in-memory WAL index) lasts only while some connection to it is open, and
+   * maintenance may close every lent one (min-connections 0, max-lifetime-ms). */
+  DbSlot          *lock_keeper;   /* atomic */
 };
 
 enum {
@@ -213,6 +218,36 @@ db_pool_acquire (DbPool        *self,
 /* ------------------------------------------------------------------------------- */
 /* Closing.                                                                        */
 
+/* Once drained: the keeper is the last connection, so closing it hands the file to
+ * other processes. Any thread; once. */
+static void
+close_lock_keeper (DbPool *self)
+{
+  DbSlot *keeper = g_atomic_pointer_exchange (&self->lock_keeper, NULL);
+
+  if (keeper != NULL)
+    _db_slot_close (keeper);
+}
+
+static void
+close_lock_keeper_job (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+
+  close_lock_keeper (g_task_get_source_object (task));
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The pool drained: close the keeper on a worker (closing the last connection may
+ * checkpoint), then complete the caller's close_async() task. */
+static void
+drained_then_close_keeper (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  _db_pool_push_job (DB_POOL (source), close_lock_keeper_job, user_data);
+}
+
 static void
 stop_maintenance (DbPool *self)
 {
@@ -246,6 +281,7 @@ db_pool_close (DbPool *self)
   g_return_if_fail (DB_IS_POOL (self));
 
   _db_pool_core_close (self->core);
+  close_lock_keeper (self);
 }
 
 /**
@@ -271,6 +307,15 @@ db_pool_close_async (DbPool              *self,
 
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, db_pool_close_async);
+  if (g_atomic_pointer_get (&self->lock_keeper) != NULL)
+    {
+      /* The core completes @drained; the caller's task completes after the keeper. */
+      g_autoptr(GTask) drained = g_task_new (self, NULL, drained_then_close_keeper,
+                                             g_steal_pointer (&task));
+
+      _db_pool_core_close_async (self->core, drained);
+      return;
+    }
   _db_pool_core_close_async (self->core, task);
 }
 
@@ -548,6 +593,17 @@ db_pool_initable_init (GInitable     *initable,
   if (!db_pool_config_validate (self->config, error))
     return FALSE;
 
+  /* First, so that the keeper is the connection that takes the lock; the pool's own
+   * come and go under it. */
+  if (db_pool_config_get_exclusive (self->config))
+    {
+      DbSlot *keeper = _db_pool_core_open_unpooled (self->core, error);
+
+      if (keeper == NULL)
+        return FALSE;
+      g_atomic_pointer_set (&self->lock_keeper, keeper);
+    }
+
   if (!open_initial (self, cancellable, &local_error))
     {
       g_propagate_error (error, local_error);
@@ -700,6 +756,7 @@ db_pool_constructed (GObject *object)
       settings.enable_wal = db_pool_config_get_enable_wal (c);
       settings.synchronous = db_pool_config_get_synchronous (c);
       settings.statement_cache_size = db_pool_config_get_statement_cache_size (c);
+      settings.exclusive = db_pool_config_get_exclusive (c);
       settings.may_create = TRUE;
       limits_from_config (c, &limits);
       maintenance_interval_ms = db_pool_config_get_maintenance_interval_ms (c);
@@ -732,6 +789,7 @@ db_pool_dispose (GObject *object)
    * Dispose may run twice; the second time there is nothing left to close. */
   if (self->core != NULL)
     _db_pool_core_shutdown (self->core);
+  close_lock_keeper (self);
 
   g_clear_pointer (&self->notifier, _db_pool_notifier_free);
 

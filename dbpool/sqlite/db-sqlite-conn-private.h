@@ -72,6 +72,19 @@ void           _db_sqlite_set_error      (DbSqliteConn  *conn,
                                           int            rc,
                                           const char    *sql);
 
+/* db-sqlite-lock.c: who holds the database file (/proc/locks, Linux). A SQLITE_BUSY
+ * @rc while opening as DB_POOL_ERROR_BUSY, naming the process that holds the file
+ * where it can be told; and after an exclusive open, FALSE (DB_POOL_ERROR_OPEN) if
+ * the process did not get the file to itself. */
+void           _db_sqlite_set_busy_error     (sqlite3                  *db,
+                                              const char               *path,
+                                              gboolean                  exclusive,
+                                              int                       rc,
+                                              GError                  **error);
+gboolean       _db_sqlite_check_exclusive    (sqlite3                  *db,
+                                              const char               *path,
+                                              GError                  **error);
+
 /* db-sqlite-conn.c */
 DbBackendConn *_db_sqlite_open               (const DbBackendSettings  *settings,
                                               GError                  **error);

@@ -64,19 +64,23 @@ create_private_file (const char  *name,
 }
 
 static gboolean
-exec_setup (sqlite3     *db,
-            const char  *path,
-            const char  *sql,
-            GError     **error)
+exec_setup (sqlite3                  *db,
+            const DbBackendSettings  *settings,
+            const char               *sql,
+            GError                  **error)
 {
+  const char *path = settings->path;
   char *errmsg = NULL;
   int rc = sqlite3_exec (db, sql, NULL, NULL, &errmsg);
 
   if (rc != SQLITE_OK)
     {
-      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
-                   "Cannot set up database “%s”: %s (SQLite %s) in “%s”",
-                   path, errmsg ? errmsg : sqlite3_errstr (rc), sqlite3_errstr (rc), sql);
+      if ((rc & 0xff) == SQLITE_BUSY)
+        _db_sqlite_set_busy_error (db, path, settings->exclusive, rc, error);
+      else
+        g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                     "Cannot set up database “%s”: %s (SQLite %s) in “%s”",
+                     path, errmsg ? errmsg : sqlite3_errstr (rc), sqlite3_errstr (rc), sql);
       sqlite3_free (errmsg);
       return FALSE;
     }
@@ -84,10 +88,11 @@ exec_setup (sqlite3     *db,
 }
 
 static gboolean
-enable_wal (sqlite3     *db,
-            const char  *path,
-            GError     **error)
+enable_wal (sqlite3                  *db,
+            const DbBackendSettings  *settings,
+            GError                  **error)
 {
+  const char *path = settings->path;
   sqlite3_stmt *stmt = NULL;
   g_autofree char *mode = NULL;
   int rc;
@@ -104,9 +109,12 @@ enable_wal (sqlite3     *db,
     }
   if (rc != SQLITE_OK)
     {
-      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
-                   "Cannot enable WAL on “%s”: %s (SQLite %s)",
-                   path, sqlite3_errmsg (db), sqlite3_errstr (rc));
+      if ((rc & 0xff) == SQLITE_BUSY)
+        _db_sqlite_set_busy_error (db, path, settings->exclusive, rc, error);
+      else
+        g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
+                     "Cannot enable WAL on “%s”: %s (SQLite %s)",
+                     path, sqlite3_errmsg (db), sqlite3_errstr (rc));
       sqlite3_finalize (stmt);
       return FALSE;
     }
@@ -157,7 +165,15 @@ _db_sqlite_open (const DbBackendSettings  *settings,
   if (may_create && !create_private_file (settings->path, error))
     return NULL;
 
-  rc = sqlite3_open_v2 (settings->path, &db, flags, NULL);
+  /* Exclusive mode is SQLite's unix-excl VFS: the first lock any connection of this
+   * process takes on the file becomes one write lock that shuts out every other
+   * process until the last connection here closes; between the connections of this
+   * process locking goes on as usual (locking_mode stays NORMAL: EXCLUSIVE would
+   * let one connection shut out the pool's others), kept in memory, and the WAL
+   * index lives in heap memory shared by them instead of a -shm file. A "vfs=" in a
+   * URI path still wins; _db_sqlite_check_exclusive() catches one that locks nothing
+   * out. */
+  rc = sqlite3_open_v2 (settings->path, &db, flags, settings->exclusive ? "unix-excl" : NULL);
   if (rc != SQLITE_OK)
     {
       g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN,
@@ -175,11 +191,11 @@ _db_sqlite_open (const DbBackendSettings  *settings,
   sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
   sqlite3_busy_timeout (db, (int) MIN (settings->busy_timeout_ms, (guint) G_MAXINT));
 
-  if ((settings->enable_wal && !enable_wal (db, settings->path, error)) ||
-      !exec_setup (db, settings->path, synchronous_pragma (settings->synchronous), error) ||
+  if ((settings->enable_wal && !enable_wal (db, settings, error)) ||
+      !exec_setup (db, settings, synchronous_pragma (settings->synchronous), error) ||
       /* temp tables in memory; 8 MiB page cache per connection. mmap stays off: a
        * database truncated or removed under a mapping turns I/O errors into SIGBUS. */
-      !exec_setup (db, settings->path,
+      !exec_setup (db, settings,
                    "PRAGMA foreign_keys=ON;"
                    "PRAGMA temp_store=MEMORY;"
                    "PRAGMA cache_size=-8192", error) ||
@@ -187,7 +203,8 @@ _db_sqlite_open (const DbBackendSettings  *settings,
        * found. A connection that opened it lazily, later, would read the main file
        * alone (committed tables "missing") once the files moved or could not be
        * opened. */
-      !exec_setup (db, settings->path, "SELECT count(*) FROM sqlite_schema", error))
+      !exec_setup (db, settings, "SELECT count(*) FROM sqlite_schema", error) ||
+      (settings->exclusive && !_db_sqlite_check_exclusive (db, settings->path, error)))
     {
       sqlite3_close_v2 (db);
       return NULL;

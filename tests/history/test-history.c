@@ -20,6 +20,7 @@ test_history_config (void)
 
   /* The timer is tested on its own; elsewhere it must not interfere. */
   db_history_config_set_auto_cleanup_interval_s (config, 0);
+  db_history_config_set_exclusive (config, test_exclusive_mode ());
   return config;
 }
 
@@ -244,6 +245,7 @@ test_config_defaults (void)
   g_assert_cmpuint (db_history_config_get_min_connections (config), ==, 2);
   g_assert_cmpuint (db_history_config_get_max_connections (config), ==, 10);
   g_assert_cmpuint (db_history_config_get_connection_timeout_secs (config), ==, 5);
+  g_assert_false (db_history_config_get_exclusive (config));
   g_assert_true (db_history_config_validate (config, &error));
   g_assert_no_error (error);
 
@@ -253,6 +255,7 @@ test_config_defaults (void)
   db_history_config_set_min_connections (config, 1);
   db_history_config_set_max_connections (config, 3);
   db_history_config_set_connection_timeout_secs (config, 0);
+  db_history_config_set_exclusive (config, TRUE);
   json = db_history_config_to_json (config);
   g_assert_nonnull (strstr (json, "\"retention-days\" : 7"));
   g_assert_nonnull (strstr (json, "\"db-path\" : \"h.db\""));
@@ -266,6 +269,7 @@ test_config_defaults (void)
   g_assert_cmpuint (db_history_config_get_min_connections (back), ==, 1);
   g_assert_cmpuint (db_history_config_get_max_connections (back), ==, 3);
   g_assert_cmpuint (db_history_config_get_connection_timeout_secs (back), ==, 0);
+  g_assert_true (db_history_config_get_exclusive (back));
 }
 
 static void
@@ -314,6 +318,7 @@ test_config_json_errors (void)
     { "{\"db-path\": \"h.db\", \"max-connections\": 5000}", "“max-connections”" },
     { "{\"db-path\": \"h.db\", \"connection-timeout-secs\": 4294968}", "“connection-timeout-secs”" },
     { "{\"db-path\": \"h.db\", \"connection-timeout-secs\": [1]}", "“connection-timeout-secs”" },
+    { "{\"db-path\": \"h.db\", \"exclusive\": \"yes\"}", "“exclusive”" },
     { "{\"db-path\": 3}", "“db-path”" },
     { "{\"db-path\": \"\"}", "“db-path”" },
     { "{\"db-path\": \":memory:\"}", "“db-path”" },
@@ -1372,6 +1377,7 @@ one_connection_config (const char *db_path)
 {
   DbHistoryConfig *config = db_history_config_new (db_path);
 
+  db_history_config_set_exclusive (config, test_exclusive_mode ());
   /* Every record and every check below runs on the same connection. */
   db_history_config_set_min_connections (config, 1);
   db_history_config_set_max_connections (config, 1);

@@ -22,7 +22,7 @@ assert_configs_equal (DbPoolConfig *a,
   g_autofree GParamSpec **pspecs =
     g_object_class_list_properties (G_OBJECT_GET_CLASS (a), &n_pspecs);
 
-  g_assert_cmpuint (n_pspecs, ==, 15);
+  g_assert_cmpuint (n_pspecs, ==, 16);
   for (guint i = 0; i < n_pspecs; i++)
     {
       g_auto(GValue) va = G_VALUE_INIT;
@@ -58,6 +58,7 @@ new_unusual_config (void)
                 "circuit-breaker-cooldown-ms", 19,
                 "leak-threshold-ms", 23,
                 "name", "ünïcode \"pool\"\n",
+                "exclusive", TRUE,
                 NULL);
   return config;
 }
@@ -79,6 +80,7 @@ test_defaults (void)
   g_assert_cmpint (db_pool_config_get_synchronous (config), ==, DB_SYNCHRONOUS_NORMAL);
   g_assert_cmpuint (db_pool_config_get_statement_cache_size (config), ==, 64);
   g_assert_cmpuint (db_pool_config_get_maintenance_interval_ms (config), ==, 30000);
+  g_assert_false (db_pool_config_get_exclusive (config));
 
   g_assert_true (db_pool_config_validate (config, &error));
   g_assert_no_error (error);
@@ -124,6 +126,7 @@ test_high_performance (void)
   g_assert_cmpint (db_pool_config_get_synchronous (config), ==, DB_SYNCHRONOUS_NORMAL);
   g_assert_cmpuint (db_pool_config_get_statement_cache_size (config), ==, 64);
   g_assert_cmpuint (db_pool_config_get_maintenance_interval_ms (config), ==, 30000);
+  g_assert_false (db_pool_config_get_exclusive (config));
 
   g_assert_true (db_pool_config_validate (config, &error));
   g_assert_no_error (error);
@@ -146,6 +149,7 @@ test_memory_efficient (void)
   g_assert_cmpint (db_pool_config_get_synchronous (config), ==, DB_SYNCHRONOUS_NORMAL);
   g_assert_cmpuint (db_pool_config_get_statement_cache_size (config), ==, 64);
   g_assert_cmpuint (db_pool_config_get_maintenance_interval_ms (config), ==, 30000);
+  g_assert_false (db_pool_config_get_exclusive (config));
 
   g_assert_true (db_pool_config_validate (config, &error));
   g_assert_no_error (error);
@@ -338,7 +342,8 @@ test_json_round_trip (void)
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
   object = json_node_get_object (node);
-  g_assert_cmpuint (json_object_get_size (object), ==, 15);
+  g_assert_cmpuint (json_object_get_size (object), ==, 16);
+  g_assert_true (json_object_get_boolean_member (object, "exclusive"));
   g_assert_cmpstr (json_object_get_string_member (object, "synchronous"), ==, "extra");
   g_assert_cmpint (json_object_get_int_member (object, "max-connections"), ==, 7);
   g_assert_false (json_object_get_boolean_member (object, "enable-wal"));
@@ -467,6 +472,7 @@ test_json_wrong_type_boolean (void)
 {
   check_bad_json ("{\"path\": \"x.db\", \"enable-wal\": 1}", "enable-wal");
   check_bad_json ("{\"path\": \"x.db\", \"enable-wal\": \"true\"}", "enable-wal");
+  check_bad_json ("{\"path\": \"x.db\", \"exclusive\": 0}", "exclusive");
 }
 
 static void
@@ -557,6 +563,7 @@ test_notify_only_on_change (void)
   db_pool_config_set_circuit_breaker_cooldown_ms (config, 1000);
   db_pool_config_set_leak_threshold_ms (config, 0);
   db_pool_config_set_name (config, "dbpool");
+  db_pool_config_set_exclusive (config, FALSE);
   g_object_set (config, "path", "a.db", "max-connections", 10, "enable-wal", TRUE,
                 "synchronous", DB_SYNCHRONOUS_NORMAL, NULL);
   g_assert_cmpuint (g_hash_table_size (counts), ==, 0);
@@ -577,6 +584,7 @@ test_notify_only_on_change (void)
   db_pool_config_set_circuit_breaker_cooldown_ms (config, 8);
   db_pool_config_set_leak_threshold_ms (config, 9);
   db_pool_config_set_name (config, "other");
+  db_pool_config_set_exclusive (config, TRUE);
   for (guint i = 0; i < n_pspecs; i++)
     if (notify_count (counts, pspecs[i]->name) != 1)
       g_error ("%s notified %u times", pspecs[i]->name,

@@ -283,7 +283,11 @@ test_metrics_name_fixed (void)
   g_autoptr(DbPool) pool = test_pool_new (config);
   g_autofree char *metrics = NULL;
 
+  /* The pool's config undoes a change made on it, with a warning. */
+  g_test_expect_message ("dbpool", G_LOG_LEVEL_WARNING, "*“name” was changed*");
   db_pool_config_set_name (db_pool_get_config (pool), "renamed");
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (db_pool_config_get_name (db_pool_get_config (pool)), ==, "dbpool");
   metrics = db_pool_get_metrics (pool);
   g_assert_true (contains_line (metrics, "db_client_connection_max{pool_name=\"dbpool\"} 1"));
   g_assert_null (strstr (metrics, "renamed"));

@@ -725,6 +725,7 @@ round_config (Stress *stress,
 {
   DbPoolConfig *config = db_pool_config_new (stress->path);
 
+  db_pool_config_set_exclusive (config, test_exclusive_mode ());
   switch (index % 4)
     {
     case 0:

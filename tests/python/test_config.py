@@ -68,9 +68,12 @@ class JsonTests(TempDirTestCase):
         config = DbPool.PoolConfig.new_high_performance('b.db')
         config.props.busy_timeout_ms = 1234
         config.props.synchronous = DbPool.Synchronous.FULL
+        self.assertFalse(config.props.exclusive)
+        config.props.exclusive = True
         text = config.to_json()
         parsed = json.loads(text)
         self.assertEqual(parsed['path'], 'b.db')
+        self.assertIs(parsed['exclusive'], True)
         self.assertEqual(parsed['max-connections'], 50)
         self.assertEqual(parsed['busy-timeout-ms'], 1234)
         again = DbPool.PoolConfig.new_from_json(text)

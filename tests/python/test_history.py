@@ -148,7 +148,8 @@ class HistoryConfigTests(TempDirTestCase):
         config = DbPool.HistoryConfig.new('h.db')
         values = {'retention-days': 7, 'max-snapshots-per-file': 0,
                   'auto-cleanup-interval-s': 60, 'min-connections': 1,
-                  'max-connections': 3, 'connection-timeout-secs': 0}
+                  'max-connections': 3, 'connection-timeout-secs': 0,
+                  'exclusive': True}
         for name, value in values.items():
             config.set_property(name, value)
         text = config.to_json()

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "fault-vfs.h"
+#include "test-common.h"
 #include "db-sqlite-conn-private.h"
 
 typedef struct
@@ -340,7 +341,11 @@ fault_vfs_register (void)
 
   /* SQLite initialized the way the pool does it, before anything else touches it. */
   _db_sqlite_global_init ();
-  real_vfs = sqlite3_vfs_find (NULL);
+  /* In the exclusive run the pool opens with unix-excl; a URI naming this VFS must
+   * keep that behaviour underneath (unix-excl decides by the name of the VFS its
+   * xOpen is called with, which is the real one). */
+  real_vfs = sqlite3_vfs_find (test_exclusive_mode () ? "unix-excl" : NULL);
+  g_assert (real_vfs != NULL);
 
   fault_io_v1 = (sqlite3_io_methods) {
     1, f_close, f_read, f_write, f_truncate, f_sync, f_file_size, f_lock, f_unlock,

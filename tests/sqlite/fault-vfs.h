@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A test VFS shim over the default VFS that fails chosen calls on demand.
+/* A test VFS shim over the default VFS (unix-excl in the exclusive run,
+ * DBPOOL_TEST_EXCLUSIVE=1) that fails chosen calls on demand.
  * Use it with a database URI: "file:/path/db?vfs=fault".
  *
  * Taking a lock (xLock, xShmLock) is a fault point, releasing one is not: SQLite

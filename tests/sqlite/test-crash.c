@@ -8,6 +8,9 @@
  * needed. Environment knobs (defaults in brackets):
  *   DBPOOL_CRASH_ITERATIONS       kills with synchronous=NORMAL [200; 40 under valgrind]
  *   DBPOOL_CRASH_FULL_ITERATIONS  kills with synchronous=FULL [20; 5 under valgrind]
+ *   DBPOOL_CRASH_EXCLUSIVE_ITERATIONS  kills of an exclusive pool (unix-excl: the WAL
+ *                                 index only in the dead process's memory), synchronous=NORMAL
+ *                                 [100; 20 under valgrind]
  *   DBPOOL_CRASH_MAX_DELAY_MS     longest random delay before the kill [40]
  *   DBPOOL_CRASH_SEED             seed for the random kill moments [random]
  */
@@ -197,9 +200,10 @@ child_give_up (gpointer data)
   _exit (4);
 }
 
+/* @mode: "normal", "full" or "normal-exclusive". */
 static int
 crash_child_main (const char *path,
-                  const char *synchronous)
+                  const char *mode)
 {
   g_autoptr(DbPoolConfig) config = db_pool_config_new (path);
   g_autoptr(GError) error = NULL;
@@ -218,8 +222,9 @@ crash_child_main (const char *path,
 
   db_pool_config_set_min_connections (config, 1);
   db_pool_config_set_max_connections (config, 4);
-  db_pool_config_set_synchronous (config, g_str_equal (synchronous, "full")
+  db_pool_config_set_synchronous (config, g_str_has_prefix (mode, "full")
                                   ? DB_SYNCHRONOUS_FULL : DB_SYNCHRONOUS_NORMAL);
+  db_pool_config_set_exclusive (config, g_str_has_suffix (mode, "-exclusive"));
   /* Frequent maintenance, so some kills land in a checkpoint. */
   db_pool_config_set_maintenance_interval_ms (config, 5);
 
@@ -307,6 +312,20 @@ count_lines (GString *buf)
   return n;
 }
 
+/* While an exclusive child runs, another process (this one) cannot read the file: the
+ * kill really lands in exclusive mode. */
+static void
+assert_locked_out (const char *path)
+{
+  sqlite3 *db = NULL;
+  int rc;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  rc = sqlite3_exec (db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  g_assert_cmpint (rc & 0xff, ==, SQLITE_BUSY);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
 /* Runs one child on @path and kills it. Returns the numbers it acknowledged. */
 static GArray *
 run_child_and_kill (const char *path,
@@ -352,6 +371,8 @@ run_child_and_kill (const char *path,
                                           : "no acknowledgement within 30 s");
             }
         }
+      if (g_str_has_suffix (synchronous, "-exclusive"))
+        assert_locked_out (path);
       deadline = g_get_monotonic_time () + g_rand_int_range (rand, 0, 1000 * (max_delay_ms + 1));
     }
 
@@ -421,19 +442,24 @@ verify_rows (DbRows     *rows,
     g_free (key);
 }
 
-/* Reopens through the pool, as an application would after a crash. */
+/* Reopens through the pool, as an application would after a crash (in exclusive
+ * mode after an exclusive child: the WAL index is rebuilt in memory from the log). */
 static void
 verify_with_pool (const char *path,
+                  gboolean    exclusive,
                   GHashTable *acked)
 {
   g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
-  g_autoptr(DbPool) pool = test_pool_new (config);
+  g_autoptr(DbPool) pool = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(DbConnection) conn = db_pool_acquire (pool, DB_ACCESS_READ, NULL, &error);
+  g_autoptr(DbConnection) conn = NULL;
   g_autoptr(DbRows) check = NULL;
   g_autoptr(DbRows) table = NULL;
   g_autoptr(DbRows) rows = NULL;
 
+  db_pool_config_set_exclusive (config, exclusive);
+  pool = test_pool_new (config);
+  conn = db_pool_acquire (pool, DB_ACCESS_READ, NULL, &error);
   g_assert_no_error (error);
   check = db_connection_query (conn, "PRAGMA integrity_check", NULL, &error);
   g_assert_no_error (error);
@@ -518,9 +544,11 @@ verify_raw (const char *path,
 
 static void
 run_kills (DbSynchronous synchronous,
+           gboolean      exclusive,
            guint         n_kills)
 {
-  const char *sync_name = synchronous == DB_SYNCHRONOUS_FULL ? "full" : "normal";
+  const char *sync_name = synchronous == DB_SYNCHRONOUS_FULL ? (exclusive ? "full-exclusive" : "full")
+                                                             : (exclusive ? "normal-exclusive" : "normal");
   const char *seed_env = g_getenv ("DBPOOL_CRASH_SEED");
   guint32 seed = seed_env ? (guint32) g_ascii_strtoull (seed_env, NULL, 10) : g_random_int ();
   GRand *rand = g_rand_new_with_seed (seed);
@@ -552,7 +580,7 @@ run_kills (DbSynchronous synchronous,
       run.total_acks += acks->len;
 
       if (i % 2 == 0)
-        verify_with_pool (path, run.acked);
+        verify_with_pool (path, exclusive, run.acked);
       else
         verify_raw (path, run.acked);
     }
@@ -573,13 +601,22 @@ test_crash_normal (void)
 {
   /* Under valgrind only the parent is slowed down (the children run natively), but
    * its checks after each kill are. */
-  run_kills (DB_SYNCHRONOUS_NORMAL, env_uint ("DBPOOL_CRASH_ITERATIONS", RUNNING_ON_VALGRIND ? 40 : 200));
+  run_kills (DB_SYNCHRONOUS_NORMAL, FALSE,
+             env_uint ("DBPOOL_CRASH_ITERATIONS", RUNNING_ON_VALGRIND ? 40 : 200));
 }
 
 static void
 test_crash_full (void)
 {
-  run_kills (DB_SYNCHRONOUS_FULL, env_uint ("DBPOOL_CRASH_FULL_ITERATIONS", RUNNING_ON_VALGRIND ? 5 : 20));
+  run_kills (DB_SYNCHRONOUS_FULL, FALSE,
+             env_uint ("DBPOOL_CRASH_FULL_ITERATIONS", RUNNING_ON_VALGRIND ? 5 : 20));
+}
+
+static void
+test_crash_exclusive (void)
+{
+  run_kills (DB_SYNCHRONOUS_NORMAL, TRUE,
+             env_uint ("DBPOOL_CRASH_EXCLUSIVE_ITERATIONS", RUNNING_ON_VALGRIND ? 20 : 100));
 }
 
 int
@@ -594,6 +631,7 @@ main (int    argc,
 
   g_test_add_func ("/crash/sigkill-synchronous-normal", test_crash_normal);
   g_test_add_func ("/crash/sigkill-synchronous-full", test_crash_full);
+  g_test_add_func ("/crash/sigkill-exclusive", test_crash_exclusive);
 
   return g_test_run ();
 }
