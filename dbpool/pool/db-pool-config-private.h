@@ -27,6 +27,8 @@ struct _DbPoolConfig
   guint          circuit_breaker_threshold;
   guint          circuit_breaker_cooldown_ms;
   guint          leak_threshold_ms;
+  gboolean       group_commit;
+  guint          group_commit_max_jobs;
 };
 
 enum {
@@ -45,6 +47,8 @@ enum {
   PROP_CIRCUIT_BREAKER_THRESHOLD,
   PROP_CIRCUIT_BREAKER_COOLDOWN_MS,
   PROP_LEAK_THRESHOLD_MS,
+  PROP_GROUP_COMMIT,
+  PROP_GROUP_COMMIT_MAX_JOBS,
   N_PROPS
 };
 
@@ -63,6 +67,8 @@ enum {
 #define DEFAULT_CIRCUIT_BREAKER_THRESHOLD 3
 #define DEFAULT_CIRCUIT_BREAKER_COOLDOWN_MS 1000
 #define DEFAULT_LEAK_THRESHOLD_MS       0
+#define DEFAULT_GROUP_COMMIT            TRUE
+#define DEFAULT_GROUP_COMMIT_MAX_JOBS   256
 
 /* Notifies property @prop_id of @self (one of the PROP_* above). */
 void _db_pool_config_notify (DbPoolConfig *self,

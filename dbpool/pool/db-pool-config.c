@@ -93,6 +93,12 @@ db_pool_config_get_property (GObject    *object,
     case PROP_LEAK_THRESHOLD_MS:
       g_value_set_uint (value, self->leak_threshold_ms);
       break;
+    case PROP_GROUP_COMMIT:
+      g_value_set_boolean (value, self->group_commit);
+      break;
+    case PROP_GROUP_COMMIT_MAX_JOBS:
+      g_value_set_uint (value, self->group_commit_max_jobs);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -149,6 +155,12 @@ db_pool_config_set_property (GObject      *object,
       break;
     case PROP_LEAK_THRESHOLD_MS:
       db_pool_config_set_leak_threshold_ms (self, g_value_get_uint (value));
+      break;
+    case PROP_GROUP_COMMIT:
+      db_pool_config_set_group_commit (self, g_value_get_boolean (value));
+      break;
+    case PROP_GROUP_COMMIT_MAX_JOBS:
+      db_pool_config_set_group_commit_max_jobs (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -356,6 +368,36 @@ db_pool_config_class_init (DbPoolConfigClass *klass)
                 "Milliseconds a lease may be held before it is reported, 0 for never",
                 DEFAULT_LEAK_THRESHOLD_MS);
 
+  /**
+   * DbPoolConfig:group-commit:
+   *
+   * Whether write jobs ([method@DbPool.Pool.execute_async],
+   * [method@DbPool.Pool.execute], [method@DbPool.Pool.execute_batch_async], a
+   * %DB_ACCESS_WRITE [method@DbPool.Pool.run_async] and HistoryStorage's record
+   * calls) that are queued together run in one transaction, each inside its own
+   * savepoint. A job is still acknowledged only once that transaction committed, and
+   * a job that fails is rolled back alone. Nothing waits for more jobs to arrive: a
+   * job alone commits at once. %FALSE gives every job its own transaction. Default
+   * %TRUE.
+   */
+  properties[PROP_GROUP_COMMIT] =
+    g_param_spec_boolean ("group-commit", "Group commit",
+                          "Whether write jobs queued together share one transaction",
+                          DEFAULT_GROUP_COMMIT,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * DbPoolConfig:group-commit-max-jobs:
+   *
+   * The most write jobs one transaction carries when
+   * [property@DbPool.PoolConfig:group-commit] is on; `1` means one commit per job.
+   * Default 256.
+   */
+  properties[PROP_GROUP_COMMIT_MAX_JOBS] =
+    uint_param ("group-commit-max-jobs", "Group commit max jobs",
+                "Most write jobs in one transaction",
+                DEFAULT_GROUP_COMMIT_MAX_JOBS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -375,6 +417,8 @@ db_pool_config_init (DbPoolConfig *self)
   self->circuit_breaker_threshold = DEFAULT_CIRCUIT_BREAKER_THRESHOLD;
   self->circuit_breaker_cooldown_ms = DEFAULT_CIRCUIT_BREAKER_COOLDOWN_MS;
   self->leak_threshold_ms = DEFAULT_LEAK_THRESHOLD_MS;
+  self->group_commit = DEFAULT_GROUP_COMMIT;
+  self->group_commit_max_jobs = DEFAULT_GROUP_COMMIT_MAX_JOBS;
 }
 
 /**
@@ -466,6 +510,8 @@ db_pool_config_copy (DbPoolConfig *self)
   copy->circuit_breaker_threshold = self->circuit_breaker_threshold;
   copy->circuit_breaker_cooldown_ms = self->circuit_breaker_cooldown_ms;
   copy->leak_threshold_ms = self->leak_threshold_ms;
+  copy->group_commit = self->group_commit;
+  copy->group_commit_max_jobs = self->group_commit_max_jobs;
 
   return copy;
 }
@@ -551,6 +597,14 @@ db_pool_config_validate (DbPoolConfig  *self,
       g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
                    "Invalid “busy-timeout-ms” %u: at most %d milliseconds are allowed",
                    self->busy_timeout_ms, G_MAXINT);
+      return FALSE;
+    }
+
+  if (self->group_commit_max_jobs == 0)
+    {
+      g_set_error_literal (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                           "Invalid “group-commit-max-jobs” 0: a transaction carries at least "
+                           "one job (1 means one commit per job)");
       return FALSE;
     }
 
