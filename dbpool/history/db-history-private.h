@@ -68,15 +68,16 @@ gboolean              _db_history_cleanup                (DbConnection      *lea
                                                           guint             *removed,
                                                           GError           **error);
 
-/* The recording pipeline (db-history-writer.c): a write queue drained by one thread
- * holding the write lease, and parser threads for LSP JSON. Records are GTasks whose
- * task data is a DbRecordData; results are returned on them from those threads. */
+/* The recording pipeline (db-history-writer.c): each record a write job of the pool
+ * (group commit), LSP JSON parsed first on parser threads. Records are GTasks whose
+ * task data is a DbRecordData. */
 typedef struct
 {
   DbSnapshotRecord     *record;
   char                 *json;          /* to parse, for record_lsp_json */
   gint64                timestamp_us;  /* for the parsed snapshot */
   DbDiagnosticSnapshot *snapshot;      /* record_snapshot: gets its id in finish */
+  DbPool               *pool;          /* borrowed (the task's storage holds it), to write with */
 } DbRecordData;
 
 DbRecordData         *_db_record_data_new                (void);
@@ -84,8 +85,7 @@ void                  _db_record_data_free               (gpointer           dat
 
 typedef struct _DbHistoryWriter DbHistoryWriter;
 
-/* @owner is kept alive (referenced) only while work runs; it must free the writer
- * in its finalize. */
+/* @owner must free the writer in its finalize; every record's task holds @owner. */
 DbHistoryWriter      *_db_history_writer_new             (GObject          *owner,
                                                           DbPool           *pool);
 void                  _db_history_writer_free            (DbHistoryWriter  *self);

@@ -2,21 +2,15 @@
 
 /* The recording pipeline of a DbHistoryStorage.
  *
- * Records go through one write queue. A single drainer at a time takes the pool's
- * write lease and writes queued snapshots back to back, one transaction each, so a
- * burst of messages costs one lease hand-off rather than one per message and never
- * waits out the pool's connection timeout in its queue behind itself. The drainer
- * gives the lease back after a short slice so that other writers (a cleanup, the
- * application's own) get their turn in the pool's FIFO order.
+ * Each record is one write job of the pool (db_pool_run_async() with
+ * DB_ACCESS_WRITE): records queued together are written in one transaction, each in
+ * its own savepoint, by the pool's group commit, and each is acknowledged once that
+ * transaction committed. The job is started on the record's own context, so the
+ * pool delivers its result there.
  *
- * LSP JSON is parsed on parser threads beside the drainer, so several producers'
- * messages are parsed while another snapshot is being written.
- *
- * Both kinds of thread are the writer's own GThreadPools, so they never wait behind
- * unrelated work in a shared pool, and they need no main context: results are
- * returned on each record's GTask straight from the thread, and GTask delivers them
- * on the caller's context. The parsers are exclusive threads running at a lower
- * priority (see parse_thread()). */
+ * LSP JSON is parsed first on parser threads, so several producers' messages are
+ * parsed while earlier snapshots are being written. The parsers are the writer's
+ * own exclusive threads running at a lower priority (see parse_thread()). */
 
 #ifdef __linux__
 # include <errno.h>
@@ -28,19 +22,10 @@
 #include "db-history-private.h"
 #include "db-tuning-private.h"
 
-#define DRAIN_SLICE_SNAPSHOTS 64
-#define DRAIN_SLICE_US        (20 * 1000)
 
 struct _DbHistoryWriter
 {
-  GObject      *owner;          /* not referenced, except while work runs */
   DbPool       *pool;
-
-  GMutex        lock;
-  GQueue        queue;          /* of GTask, under lock */
-  gboolean      draining;       /* a drainer runs; under lock */
-
-  GThreadPool  *drainer;        /* one thread */
   GThreadPool  *parsers;
 };
 
@@ -61,141 +46,54 @@ _db_record_data_free (gpointer data)
   g_free (rd);
 }
 
+static gpointer
+write_job (DbConnection  *lease,
+           gpointer       data,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  DbRecordData *rd = data;
+  gint64 id = _db_history_write_snapshot (lease, rd->record, error);
+
+  return id == 0 ? NULL : g_memdup2 (&id, sizeof id);
+}
+
 static void
-fail_queued (DbHistoryWriter *self,
-             const GError    *error)
+job_written (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
-  GQueue failed = G_QUEUE_INIT;
-  GTask *task;
-
-  g_mutex_lock (&self->lock);
-  failed = self->queue;
-  g_queue_init (&self->queue);
-  self->draining = FALSE;
-  g_mutex_unlock (&self->lock);
-
-  while ((task = g_queue_pop_head (&failed)) != NULL)
-    {
-      /* Allocated before the return, so TSan sees it published with the result. */
-      GError *copy = g_error_copy (error);
-
-      g_task_return_error (task, copy);
-      g_object_unref (task);
-    }
-}
-
-/* The next queued record, or NULL after retiring the drainer (under the same lock,
- * so a record queued right after starts a new one). */
-static GTask *
-next_queued (DbHistoryWriter *self)
-{
-  GTask *task;
-
-  g_mutex_lock (&self->lock);
-  task = g_queue_pop_head (&self->queue);
-  if (task == NULL)
-    self->draining = FALSE;
-  g_mutex_unlock (&self->lock);
-
-  return task;
-}
-
-/* FALSE if writing failed. */
-static gboolean
-write_one (DbConnection *lease,
-           GTask        *task)
-{
-  DbRecordData *rd = g_task_get_task_data (task);
+  g_autoptr(GTask) task = user_data;
   GError *error = NULL;
-  gint64 id;
+  gint64 *id = db_pool_run_finish (DB_POOL (source), result, &error);
 
-  if (g_task_return_error_if_cancelled (task))
-    return TRUE;
-
-  id = _db_history_write_snapshot (lease, rd->record, &error);
-  if (id == 0)
-    {
-      g_task_return_error (task, error);
-      return FALSE;
-    }
+  if (id == NULL)
+    g_task_return_error (task, error);
   else
-    {
-      gint64 *result = g_memdup2 (&id, sizeof id);
-
-      g_task_return_pointer (task, result, g_free);
-      return TRUE;
-    }
+    g_task_return_pointer (task, id, g_free);
 }
 
-/* @data is a reference to the owner, which keeps the writer alive. A blocking
- * acquire is what the pool offers code that is already off the main thread. */
-static void
-drain_thread (gpointer data,
-              gpointer user_data)
+/* On the record's context: the job's result comes back there. @data is the
+ * record's task. */
+static gboolean
+start_job (gpointer data)
 {
-  GObject *owner = data;
-  DbHistoryWriter *self = user_data;
-  gboolean active = TRUE;
+  GTask *task = data;
+  DbRecordData *rd = g_task_get_task_data (task);
 
-  while (active)
-    {
-      g_autoptr(DbConnection) lease = NULL;
-      g_autoptr(GError) error = NULL;
-      gint64 slice_end;
-
-      lease = db_pool_acquire (self->pool, DB_ACCESS_WRITE, NULL, &error);
-      if (lease == NULL)
-        {
-          fail_queued (self, error);
-          break;
-        }
-
-      slice_end = g_get_monotonic_time () + DRAIN_SLICE_US;
-      for (guint written = 0;
-           written < DRAIN_SLICE_SNAPSHOTS && g_get_monotonic_time () < slice_end;
-           written++)
-        {
-          GTask *task = next_queued (self);
-          gboolean ok;
-
-          if (task == NULL)
-            {
-              active = FALSE;
-              break;
-            }
-          ok = write_one (lease, task);
-          g_object_unref (task);
-          /* A failed write may have left the connection in doubt (an I/O error): it
-           * goes back now, so that the pool retires it before the next record. */
-          if (!ok)
-            break;
-        }
-      /* At the end of a slice the lease goes back, and the next acquire queues
-       * behind the other writers. */
-      db_connection_release (lease);
-    }
-
-  /* Possibly the last reference: nothing of @self may be touched after this. */
-  g_object_unref (owner);
+  db_pool_run_async (rd->pool, DB_ACCESS_WRITE, write_job, rd, NULL,
+                     g_task_get_cancellable (task), job_written, task);
+  return G_SOURCE_REMOVE;
 }
 
 void
 _db_history_writer_write (DbHistoryWriter *self,
                           GTask           *task)
 {
-  gboolean start;
+  DbRecordData *rd = g_task_get_task_data (task);
 
-  g_mutex_lock (&self->lock);
-  g_queue_push_tail (&self->queue, task);
-  start = !self->draining;
-  self->draining = TRUE;
-  g_mutex_unlock (&self->lock);
-
-  if (start)
-    {
-      g_object_ref (self->owner);
-      g_thread_pool_push (self->drainer, self->owner, NULL);
-    }
+  rd->pool = self->pool;
+  g_main_context_invoke (g_task_get_context (task), start_job, task);
 }
 
 /* Parsing is background work that can keep every processor busy while LSP servers
@@ -266,16 +164,10 @@ _db_history_writer_new (GObject *owner,
 {
   DbHistoryWriter *self = g_new0 (DbHistoryWriter, 1);
 
-  self->owner = owner;
   self->pool = g_object_ref (pool);
-  g_mutex_init (&self->lock);
-  g_queue_init (&self->queue);
-
-  /* The drainer's pool cannot fail (non-exclusive); the parsers' could only fail to
-   * start threads, and then start them on the first push. Parsing (json-glib) is the
-   * bottleneck of ingestion, while the drainer mostly waits on SQLite: one parser per
-   * processor (at least two). */
-  self->drainer = g_thread_pool_new (drain_thread, self, 1, FALSE, NULL);
+  /* The parsers' pool could only fail to start threads, and then starts them on
+   * the first push. Parsing (json-glib) is the bottleneck of ingestion, while
+   * writing mostly waits on SQLite: one parser per processor (at least two). */
   self->parsers = g_thread_pool_new (parse_thread, self,
                                      (int) MAX (2, g_get_num_processors ()),
                                      TRUE, NULL);
@@ -288,13 +180,10 @@ _db_history_writer_free (DbHistoryWriter *self)
   if (self == NULL)
     return;
 
-  /* Every queued or parsing record's task holds the owner, so nothing is pending.
-   * This may run on one of the writer's own threads (dropping the last reference):
-   * do not wait for them, GLib frees each pool when its thread is done. */
-  g_assert (g_queue_is_empty (&self->queue));
-  g_thread_pool_free (self->drainer, FALSE, FALSE);
+  /* Every parsing record's task holds the owner, so nothing is pending. This may
+   * run on a parser thread (dropping the last reference): do not wait for it, GLib
+   * frees the pool when its thread is done. */
   g_thread_pool_free (self->parsers, FALSE, FALSE);
-  g_mutex_clear (&self->lock);
   g_object_unref (self->pool);
   g_free (self);
 }

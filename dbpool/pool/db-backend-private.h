@@ -132,6 +132,10 @@ struct _DbBackend
    * until reset_for_reuse() a statement that fails because of it fails with
    * G_IO_ERROR_CANCELLED. */
   void           (*interrupt)       (DbBackendConn           *conn);
+  /* A write job starts on @conn (a batch runs several on one connection): an
+   * interrupt meant for the previous job is forgotten and the last inserted rowid
+   * reads 0 until the job inserts, so each job's results are its own. */
+  void           (*start_job)       (DbBackendConn           *conn);
   /* The engine's own handle (SQLite's database handle), or NULL where there is none
    * to give. */
   gpointer       (*get_handle)      (DbBackendConn           *conn);
@@ -294,6 +298,12 @@ static inline void
 _db_backend_conn_interrupt (DbBackendConn *conn)
 {
   conn->backend->interrupt (conn);
+}
+
+static inline void
+_db_backend_conn_start_job (DbBackendConn *conn)
+{
+  conn->backend->start_job (conn);
 }
 
 static inline gpointer

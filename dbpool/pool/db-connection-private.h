@@ -16,6 +16,18 @@ DbConnection  *_db_connection_new_lease       (DbPool        *pool,
                                                DbSlot        *slot,
                                                DbAccess       access);
 
+/* Write jobs (db-write-batch.c): between begin_job() and end_job() the lease is lent
+ * to a job's function inside a batch's transaction. begin()/commit()/rollback()
+ * become savepoints, transaction statements are MISUSE, release() does nothing, the
+ * job's interrupt and rowid start afresh. end_job() rolls back what the function
+ * began and left open, and detaches its statements; FALSE (with @error) if that
+ * rollback failed. */
+void           _db_connection_begin_job       (DbConnection  *self);
+/* FALSE once the connection saw an I/O error or corruption (it retires on release). */
+gboolean       _db_connection_is_trusted      (DbConnection  *self);
+gboolean       _db_connection_end_job         (DbConnection  *self,
+                                               GError       **error);
+
 /* A GCancellable::cancelled handler (any thread): interrupts the statement running on
  * the lease, which then fails with G_IO_ERROR_CANCELLED. */
 void           _db_connection_interrupt       (GCancellable  *cancellable,

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <string.h>
+
 #include <gio/gio.h>
 
 #include "db-bind-private.h"
@@ -43,6 +45,8 @@ struct _DbConnection
   gint64           created_at_us;
   GQueue           statements;    /* live DbStatements, detached on release */
   gpointer         spare;         /* a freed DbStatement's memory, for the next one */
+  gboolean         in_job;        /* lent to a write job's function inside a batch */
+  guint            job_depth;     /* the function's begin()s not yet committed */
 };
 
 enum {
@@ -97,6 +101,45 @@ _db_connection_interrupt (GCancellable *cancellable,
   _db_backend_conn_interrupt (self->conn);
 }
 
+static gboolean rollback_nested (DbConnection  *self,
+                                 GError       **error);
+
+gboolean
+_db_connection_is_trusted (DbConnection *self)
+{
+  return self->conn != NULL && !self->conn->broken;
+}
+
+void
+_db_connection_begin_job (DbConnection *self)
+{
+  self->in_job = TRUE;
+  self->job_depth = 0;
+  _db_backend_conn_start_job (self->conn);
+}
+
+gboolean
+_db_connection_end_job (DbConnection  *self,
+                        GError       **error)
+{
+  DbConnection *holder;
+  GList *l;
+  gboolean ok = TRUE;
+
+  /* What the function began and did not commit is rolled back, as a lease's release
+   * does with a transaction left open. */
+  while (ok && self->job_depth > 0)
+    ok = rollback_nested (self, error);
+  self->in_job = FALSE;
+
+  /* The next job must not see this one's statements. */
+  holder = self->statements.length > 0 ? g_object_ref (self) : NULL;
+  while ((l = g_queue_pop_head_link (&self->statements)) != NULL)
+    _db_statement_detach (l->data);
+  g_clear_object (&holder);
+  return ok;
+}
+
 /* Every public call starts here: a released lease is MISUSE, and the connection's
  * read-only mode is made to match the lease's access on first use (cheaper than
  * switching at hand-out time for leases that never run a statement). */
@@ -140,6 +183,56 @@ check_writable (DbConnection   *self,
   return TRUE;
 }
 
+/* If @sql starts with the keyword @word, where the text after it starts; else NULL. */
+static const char *
+skip_word (const char *sql,
+           const char *word)
+{
+  gsize n = strlen (word);
+
+  while (g_ascii_isspace (*sql))
+    sql++;
+  if (g_ascii_strncasecmp (sql, word, n) != 0 || g_ascii_isalnum (sql[n]) || sql[n] == '_')
+    return NULL;
+  return sql + n;
+}
+
+/* ROLLBACK [TRANSACTION] without TO: the whole transaction. */
+static gboolean
+is_full_rollback (const char *sql)
+{
+  const char *rest = skip_word (sql, "ROLLBACK");
+  const char *after_transaction;
+
+  if (rest == NULL)
+    return FALSE;
+  after_transaction = skip_word (rest, "TRANSACTION");
+  return skip_word (after_transaction != NULL ? after_transaction : rest, "TO") == NULL;
+}
+
+/* Inside a batch the transaction belongs to every job in it: a job's own BEGIN would
+ * fail anyway, but its COMMIT would commit its neighbours before they are done and
+ * its ROLLBACK would undo them. (ROLLBACK TO and RELEASE of its own savepoints are
+ * fine.) */
+static gboolean
+check_job_sql (DbConnection  *self,
+               const char    *sql,
+               GError       **error)
+{
+  if (!self->in_job)
+    return TRUE;
+  if (skip_word (sql, "BEGIN") != NULL || skip_word (sql, "COMMIT") != NULL ||
+      skip_word (sql, "END") != NULL || is_full_rollback (sql))
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                   "“%s” cannot run inside a write job: the job shares its transaction with "
+                   "others; use db_connection_begin(), _commit() and _rollback(), which "
+                   "become savepoints there", sql);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 DbBackendStmt *
 _db_connection_checkout (DbConnection  *self,
                          const char    *sql,
@@ -147,7 +240,7 @@ _db_connection_checkout (DbConnection  *self,
 {
   DbBackendStmt *stmt;
 
-  if (!check_usable (self, error))
+  if (!check_usable (self, error) || !check_job_sql (self, sql, error))
     return NULL;
 
   stmt = _db_backend_conn_checkout (self->conn, sql, error);
@@ -328,7 +421,7 @@ db_connection_execute_script (DbConnection  *self,
       if (stmt == NULL)   /* only whitespace or comments left */
         break;
 
-      if (!check_writable (self, stmt, cursor, error))
+      if (!check_job_sql (self, cursor, error) || !check_writable (self, stmt, cursor, error))
         {
           _db_backend_stmt_checkin (stmt);
           return FALSE;
@@ -371,6 +464,31 @@ run_control (DbConnection  *self,
   return db_connection_execute (self, sql, NULL, error) >= 0;
 }
 
+/* In a write job, commit() and rollback() end the job's innermost begin(). */
+static gboolean
+check_job_depth (DbConnection  *self,
+                 const char    *what,
+                 GError       **error)
+{
+  if (self->job_depth > 0)
+    return TRUE;
+  g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+               "No transaction to %s: db_connection_begin() was not called in this job",
+               what);
+  return FALSE;
+}
+
+static gboolean
+rollback_nested (DbConnection  *self,
+                 GError       **error)
+{
+  if (!run_control (self, "ROLLBACK TO SAVEPOINT dbpool_nested", error) ||
+      !run_control (self, "RELEASE SAVEPOINT dbpool_nested", error))
+    return FALSE;
+  self->job_depth--;
+  return TRUE;
+}
+
 /**
  * db_connection_begin:
  * @self: a lease
@@ -381,6 +499,12 @@ run_control (DbConnection  *self,
  * On a read lease it is a deferred `BEGIN`: a consistent snapshot across several
  * queries while the writer goes on.
  *
+ * In the function of a %DB_ACCESS_WRITE [method@DbPool.Pool.run_async], which runs as
+ * a write job beside others in one transaction (see
+ * [property@DbPool.PoolConfig:group-commit]), it is a `SAVEPOINT`, and
+ * [method@DbPool.Connection.commit] and [method@DbPool.Connection.rollback] end it:
+ * they nest.
+ *
  * Returns: %TRUE on success
  */
 gboolean
@@ -389,6 +513,13 @@ db_connection_begin (DbConnection  *self,
 {
   g_return_val_if_fail (DB_IS_CONNECTION (self), FALSE);
 
+  if (self->in_job)
+    {
+      if (!run_control (self, "SAVEPOINT dbpool_nested", error))
+        return FALSE;
+      self->job_depth++;
+      return TRUE;
+    }
   return run_control (self, self->access == DB_ACCESS_WRITE ? self->backend->begin_write_sql
                                                             : self->backend->begin_read_sql,
                       error);
@@ -409,6 +540,14 @@ db_connection_commit (DbConnection  *self,
 {
   g_return_val_if_fail (DB_IS_CONNECTION (self), FALSE);
 
+  if (self->in_job)
+    {
+      if (!check_job_depth (self, "commit", error) ||
+          !run_control (self, "RELEASE SAVEPOINT dbpool_nested", error))
+        return FALSE;
+      self->job_depth--;
+      return TRUE;
+    }
   return run_control (self, "COMMIT", error);
 }
 
@@ -427,6 +566,8 @@ db_connection_rollback (DbConnection  *self,
 {
   g_return_val_if_fail (DB_IS_CONNECTION (self), FALSE);
 
+  if (self->in_job)
+    return check_job_depth (self, "roll back", error) && rollback_nested (self, error);
   return run_control (self, "ROLLBACK", error);
 }
 
@@ -445,6 +586,8 @@ db_connection_in_transaction (DbConnection *self)
 
   if (g_atomic_int_get (&self->released))
     return FALSE;
+  if (self->in_job)
+    return self->job_depth > 0;
   return _db_backend_conn_in_transaction (self->conn);
 }
 
@@ -498,6 +641,9 @@ db_connection_release (DbConnection *self)
 
   g_return_if_fail (DB_IS_CONNECTION (self));
 
+  /* A job's function borrows the batch's lease: the batch gives it back. */
+  if (self->in_job)
+    return;
   if (!g_atomic_int_compare_and_exchange (&self->released, 0, 1))
     return;
 

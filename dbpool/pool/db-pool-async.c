@@ -8,6 +8,7 @@
 #include "db-connection-private.h"
 #include "db-pool-core-private.h"
 #include "db-pool-private.h"
+#include "db-write-queue-private.h"
 
 static void
 waiter_free (gpointer data)
@@ -115,16 +116,16 @@ db_pool_acquire_finish (DbPool        *self,
 /* ------------------------------------------------------------------------------- */
 /* Work on a worker thread: run_async, execute_async, query_async.                 */
 
-typedef enum { OP_RUN, OP_EXECUTE, OP_QUERY } OpKind;
+typedef enum { OP_RUN, OP_EXECUTE, OP_QUERY, OP_BATCH } OpKind;
 
+/* The task data of every statement operation. A write job (execute, a WRITE run,
+ * execute_batch) goes through the write queue as @job; anything else waits for a
+ * lease as @waiter. */
 typedef struct
 {
-  DbWaiter          waiter;      /* first: the task data is the waiter */
+  DbWaiter          waiter;      /* first: the core finds it in the task data */
+  DbWriteJob        job;
   OpKind            kind;
-  char             *sql;
-  GVariant         *params;
-  DbConnectionFunc  func;
-  gpointer          func_data;
   GDestroyNotify    func_data_destroy;
   gint64            last_insert_rowid;
 } OpData;
@@ -135,11 +136,28 @@ op_data_free (gpointer data)
   OpData *op = data;
 
   _db_waiter_clear (&op->waiter);
-  g_free (op->sql);
-  g_clear_pointer (&op->params, g_variant_unref);
+  _db_write_job_clear (&op->job);
   if (op->func_data_destroy != NULL)
-    op->func_data_destroy (op->func_data);
+    op->func_data_destroy (op->job.func_data);
   g_free (op);
+}
+
+/* A write job finished: its results go to the caller's context. */
+static void
+job_done (DbWriteJob *job)
+{
+  OpData *op = g_task_get_task_data (job->task);
+  g_autoptr(GTask) task = g_steal_pointer (&job->task);
+
+  if (job->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&job->error));
+  else if (op->kind == OP_RUN)
+    g_task_return_pointer (task, job->result, NULL);
+  else
+    {
+      op->last_insert_rowid = job->last_insert_rowid;
+      g_task_return_int (task, job->changes);
+    }
 }
 
 static void
@@ -172,7 +190,7 @@ op_job (gpointer data)
     {
     case OP_RUN:
       {
-        gpointer result = op->func (lease, op->func_data, cancellable, &error);
+        gpointer result = op->job.func (lease, op->job.func_data, cancellable, &error);
 
         g_cancellable_disconnect (cancellable, handler_id);
         db_connection_release (lease);
@@ -185,7 +203,7 @@ op_job (gpointer data)
 
     case OP_EXECUTE:
       {
-        gint64 changes = db_connection_execute (lease, op->sql, op->params, &error);
+        gint64 changes = db_connection_execute (lease, op->job.sql, op->job.params, &error);
 
         op->last_insert_rowid = db_connection_get_last_insert_rowid (lease);
         g_cancellable_disconnect (cancellable, handler_id);
@@ -199,7 +217,7 @@ op_job (gpointer data)
 
     case OP_QUERY:
       {
-        DbRows *rows = db_connection_query (lease, op->sql, op->params, &error);
+        DbRows *rows = db_connection_query (lease, op->job.sql, op->job.params, &error);
 
         g_cancellable_disconnect (cancellable, handler_id);
         db_connection_release (lease);
@@ -210,6 +228,7 @@ op_job (gpointer data)
       }
       break;
 
+    case OP_BATCH:   /* always a write job */
     default:
       g_assert_not_reached ();
     }
@@ -246,9 +265,20 @@ start_op (DbPool              *self,
   g_task_set_task_data (task, op, op_data_free);
   /* A pool job holds this lease, not the caller: closing waits for it. */
   _db_lease_origin_init (&op->waiter.origin, entry, 0);
+
+  if (access == DB_ACCESS_WRITE && op->kind != OP_QUERY)
+    {
+      op->job.kind = op->kind == OP_RUN ? DB_WRITE_JOB_RUN
+                   : op->kind == OP_BATCH ? DB_WRITE_JOB_BATCH : DB_WRITE_JOB_EXECUTE;
+      op->job.cancellable = cancellable;
+      op->job.done = job_done;
+      op->job.task = g_steal_pointer (&task);   /* the queue returns it */
+      _db_write_queue_submit (_db_pool_get_write_queue (self), &op->job);
+      return;
+    }
+
   if (_db_pool_detects_leaks (self))
     _db_lease_origin_capture (&op->waiter.origin, entry);
-
   _db_pool_core_enqueue_async (_db_pool_get_core (self), task, &op->waiter, access, op_done);
 }
 
@@ -280,8 +310,8 @@ start_statement_op (DbPool              *self,
   OpData *op = g_new0 (OpData, 1);
 
   op->kind = kind;
-  op->sql = g_strdup (sql);
-  op->params = params ? g_variant_ref_sink (params) : NULL;
+  op->job.sql = g_strdup (sql);
+  op->job.params = params ? g_variant_ref_sink (params) : NULL;
   start_op (self, op, access_for_sql (sql), source_tag, entry, cancellable, callback,
             user_data);
 }
@@ -301,7 +331,13 @@ start_statement_op (DbPool              *self,
  *
  * Runs @func on a worker thread with a lease on a connection, then gives the lease
  * back (rolling back a transaction @func left open) and delivers @func's result to
- * @callback. This is the original design's `with_connection` (write) and
+ * @callback.
+ *
+ * With %DB_ACCESS_WRITE, @func is a write job (see
+ * [property@DbPool.PoolConfig:group-commit]): it runs inside a savepoint of a
+ * transaction it may share with other jobs, and @callback runs once that committed.
+ * If @func returns an error, everything it did is rolled back, so it can simply be
+ * run again; [method@DbPool.Connection.begin], commit and rollback nest inside it. This is the original design's `with_connection` (write) and
  * `with_read_connection` (read).
  *
  * @func runs on another thread, so this is not exposed to bindings (gjs cannot run
@@ -328,8 +364,8 @@ db_pool_run_async (DbPool              *self,
 
   op = g_new0 (OpData, 1);
   op->kind = OP_RUN;
-  op->func = func;
-  op->func_data = func_data;
+  op->job.func = func;
+  op->job.func_data = func_data;
   op->func_data_destroy = func_data_destroy;
   start_op (self, op, access, db_pool_run_async, "db_pool_run_async()",
             cancellable, callback, user_data);
@@ -368,8 +404,10 @@ db_pool_run_finish (DbPool        *self,
  * @callback: (scope async): called on the caller's thread-default main context
  * @user_data: data for @callback
  *
- * Runs one statement on a worker thread with a write lease (a read lease if it is a
- * `SELECT`). No caller code runs on the worker, so this is safe from gjs.
+ * Runs one statement on a worker thread as a write job (see
+ * [property@DbPool.PoolConfig:group-commit]: statements queued together share a
+ * transaction, and the callback runs once it committed), or on a read lease if it is
+ * a `SELECT`. No caller code runs on the worker, so this is safe from gjs.
  */
 void
 db_pool_execute_async (DbPool              *self,
@@ -391,7 +429,8 @@ db_pool_execute_async (DbPool              *self,
  * db_pool_execute_finish:
  * @self: a pool
  * @result: the result passed to the callback
- * @last_insert_rowid: (out) (optional): the rowid of the last row inserted
+ * @last_insert_rowid: (out) (optional): the rowid of the row the statement inserted
+ *   (0 if it inserted none)
  * @error: return location for an error
  *
  * Finishes [method@DbPool.Pool.execute_async].
@@ -468,4 +507,142 @@ db_pool_query_finish (DbPool        *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_query_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * db_pool_execute_batch_async:
+ * @self: a pool
+ * @sql: one SQL statement that writes
+ * @param_rows: the parameter rows: an array of tuples (`a(sx)`), of dictionaries
+ *   (`aa{sv}`) or of variants holding either (`av`); a floating reference is consumed
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called on the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * Runs @sql once for each row of @param_rows, as one write job: all rows or none.
+ * The statement is prepared once. A row that fails (a constraint, a wrong
+ * parameter) fails the whole job with an error naming the row, and nothing of it is
+ * committed. Safe from gjs.
+ */
+void
+db_pool_execute_batch_async (DbPool              *self,
+                             const char          *sql,
+                             GVariant            *param_rows,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GVariant) rows = NULL;
+  OpData *op;
+
+  g_return_if_fail (DB_IS_POOL (self));
+  g_return_if_fail (sql != NULL);
+  g_return_if_fail (param_rows != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  rows = g_variant_ref_sink (param_rows);
+  if (!g_variant_is_of_type (rows, G_VARIANT_TYPE_ARRAY))
+    {
+      g_task_report_new_error (self, callback, user_data, db_pool_execute_batch_async,
+                               DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
+                               "The parameter rows of a batch must be an array of tuples, "
+                               "dictionaries or variants, not “%s”",
+                               g_variant_get_type_string (rows));
+      return;
+    }
+
+  op = g_new0 (OpData, 1);
+  op->kind = OP_BATCH;
+  op->job.sql = g_strdup (sql);
+  op->job.params = g_steal_pointer (&rows);
+  start_op (self, op, DB_ACCESS_WRITE, db_pool_execute_batch_async,
+            "db_pool_execute_batch_async()", cancellable, callback, user_data);
+}
+
+/**
+ * db_pool_execute_batch_finish:
+ * @self: a pool
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@DbPool.Pool.execute_batch_async].
+ *
+ * Returns: the number of rows changed by all the rows together, or -1 with @error set
+ */
+gint64
+db_pool_execute_batch_finish (DbPool        *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (DB_IS_POOL (self), -1);
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == db_pool_execute_batch_async,
+                        -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+/**
+ * db_pool_execute:
+ * @self: a pool
+ * @sql: one SQL statement
+ * @params: (nullable): parameters, as for [method@DbPool.Connection.execute]; a
+ *   floating reference is consumed
+ * @last_insert_rowid: (out) (optional): the rowid of the row the statement inserted
+ *   (0 if it inserted none)
+ * @cancellable: (nullable): a cancellable: a statement still queued is dropped, one
+ *   running is interrupted
+ * @error: return location for an error
+ *
+ * Runs one statement as a write job and blocks until it committed: the blocking
+ * form of [method@DbPool.Pool.execute_async], for worker threads. Statements of
+ * several threads calling this at once share transactions (see
+ * [property@DbPool.PoolConfig:group-commit]), which is much faster than each
+ * thread taking the write lease in turn. A statement that only reads (`SELECT`)
+ * runs on a read lease instead.
+ *
+ * Returns: the number of rows changed, or -1 with @error set
+ */
+gint64
+db_pool_execute (DbPool        *self,
+                 const char    *sql,
+                 GVariant      *params,
+                 gint64        *last_insert_rowid,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(GVariant) owned = params ? g_variant_ref_sink (params) : NULL;
+  DbWriteJob job = { 0 };
+  gint64 changes;
+
+  g_return_val_if_fail (DB_IS_POOL (self), -1);
+  g_return_val_if_fail (sql != NULL, -1);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (last_insert_rowid != NULL)
+    *last_insert_rowid = 0;
+
+  if (access_for_sql (sql) == DB_ACCESS_READ)
+    {
+      g_autoptr(DbConnection) lease = db_pool_acquire (self, DB_ACCESS_READ, cancellable, error);
+
+      return lease ? db_connection_execute (lease, sql, g_steal_pointer (&owned), error) : -1;
+    }
+
+  job.kind = DB_WRITE_JOB_EXECUTE;
+  job.sql = (char *) sql;               /* borrowed: the job ends before we return */
+  job.params = owned;
+  job.cancellable = cancellable;
+  _db_write_queue_run (_db_pool_get_write_queue (self), &job);
+
+  if (job.error != NULL)
+    {
+      g_propagate_error (error, job.error);
+      return -1;
+    }
+  changes = job.changes;
+  if (last_insert_rowid != NULL)
+    *last_insert_rowid = job.last_insert_rowid;
+  return changes;
 }

@@ -290,6 +290,59 @@ DEFINE_UINT_ACCESSORS (circuit_breaker_cooldown_ms, PROP_CIRCUIT_BREAKER_COOLDOW
 DEFINE_UINT_ACCESSORS (leak_threshold_ms, PROP_LEAK_THRESHOLD_MS)
 
 /**
+ * db_pool_config_get_group_commit_max_jobs:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:group-commit-max-jobs].
+ *
+ * Returns: the most write jobs in one transaction
+ */
+/**
+ * db_pool_config_set_group_commit_max_jobs:
+ * @self: a config
+ * @value: the most write jobs in one transaction, at least 1
+ *
+ * Sets [property@DbPool.PoolConfig:group-commit-max-jobs].
+ */
+DEFINE_UINT_ACCESSORS (group_commit_max_jobs, PROP_GROUP_COMMIT_MAX_JOBS)
+
+/**
+ * db_pool_config_get_group_commit:
+ * @self: a config
+ *
+ * Gets [property@DbPool.PoolConfig:group-commit].
+ *
+ * Returns: whether write jobs queued together share one transaction
+ */
+gboolean
+db_pool_config_get_group_commit (DbPoolConfig *self)
+{
+  g_return_val_if_fail (DB_IS_POOL_CONFIG (self), FALSE);
+
+  return self->group_commit;
+}
+
+/**
+ * db_pool_config_set_group_commit:
+ * @self: a config
+ * @value: whether write jobs queued together share one transaction
+ *
+ * Sets [property@DbPool.PoolConfig:group-commit].
+ */
+void
+db_pool_config_set_group_commit (DbPoolConfig *self,
+                                 gboolean      value)
+{
+  g_return_if_fail (DB_IS_POOL_CONFIG (self));
+
+  value = !!value;
+  if (self->group_commit == value)
+    return;
+  self->group_commit = value;
+  _db_pool_config_notify (self, PROP_GROUP_COMMIT);
+}
+
+/**
  * db_pool_config_get_enable_wal:
  * @self: a config
  *

@@ -29,6 +29,8 @@ struct _DbPoolConfig
   guint          leak_threshold_ms;
   char          *name;
   gboolean       exclusive;
+  gboolean       group_commit;
+  guint          group_commit_max_jobs;
 };
 
 enum {
@@ -49,6 +51,8 @@ enum {
   PROP_LEAK_THRESHOLD_MS,
   PROP_NAME,
   PROP_EXCLUSIVE,
+  PROP_GROUP_COMMIT,
+  PROP_GROUP_COMMIT_MAX_JOBS,
   N_PROPS
 };
 
@@ -69,6 +73,8 @@ enum {
 #define DEFAULT_LEAK_THRESHOLD_MS       0
 #define DEFAULT_NAME                    "dbpool"
 #define DEFAULT_EXCLUSIVE               FALSE
+#define DEFAULT_GROUP_COMMIT            TRUE
+#define DEFAULT_GROUP_COMMIT_MAX_JOBS   256
 
 /* Notifies property @prop_id of @self (one of the PROP_* above). */
 void _db_pool_config_notify (DbPoolConfig *self,

@@ -101,6 +101,12 @@ db_pool_config_get_property (GObject    *object,
     case PROP_EXCLUSIVE:
       g_value_set_boolean (value, self->exclusive);
       break;
+    case PROP_GROUP_COMMIT:
+      g_value_set_boolean (value, self->group_commit);
+      break;
+    case PROP_GROUP_COMMIT_MAX_JOBS:
+      g_value_set_uint (value, self->group_commit_max_jobs);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -163,6 +169,12 @@ db_pool_config_set_property (GObject      *object,
       break;
     case PROP_EXCLUSIVE:
       db_pool_config_set_exclusive (self, g_value_get_boolean (value));
+      break;
+    case PROP_GROUP_COMMIT:
+      db_pool_config_set_group_commit (self, g_value_get_boolean (value));
+      break;
+    case PROP_GROUP_COMMIT_MAX_JOBS:
+      db_pool_config_set_group_commit_max_jobs (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -419,6 +431,36 @@ db_pool_config_class_init (DbPoolConfigClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS);
 
+  /**
+   * DbPoolConfig:group-commit:
+   *
+   * Whether write jobs ([method@DbPool.Pool.execute_async],
+   * [method@DbPool.Pool.execute], [method@DbPool.Pool.execute_batch_async], a
+   * %DB_ACCESS_WRITE [method@DbPool.Pool.run_async] and HistoryStorage's record
+   * calls) that are queued together run in one transaction, each inside its own
+   * savepoint. A job is still acknowledged only once that transaction committed, and
+   * a job that fails is rolled back alone. Nothing waits for more jobs to arrive: a
+   * job alone commits at once. %FALSE gives every job its own transaction. Default
+   * %TRUE.
+   */
+  properties[PROP_GROUP_COMMIT] =
+    g_param_spec_boolean ("group-commit", "Group commit",
+                          "Whether write jobs queued together share one transaction",
+                          DEFAULT_GROUP_COMMIT,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * DbPoolConfig:group-commit-max-jobs:
+   *
+   * The most write jobs one transaction carries when
+   * [property@DbPool.PoolConfig:group-commit] is on; `1` means one commit per job.
+   * Default 256.
+   */
+  properties[PROP_GROUP_COMMIT_MAX_JOBS] =
+    uint_param ("group-commit-max-jobs", "Group commit max jobs",
+                "Most write jobs in one transaction",
+                DEFAULT_GROUP_COMMIT_MAX_JOBS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -440,6 +482,8 @@ db_pool_config_init (DbPoolConfig *self)
   self->leak_threshold_ms = DEFAULT_LEAK_THRESHOLD_MS;
   self->name = g_strdup (DEFAULT_NAME);
   self->exclusive = DEFAULT_EXCLUSIVE;
+  self->group_commit = DEFAULT_GROUP_COMMIT;
+  self->group_commit_max_jobs = DEFAULT_GROUP_COMMIT_MAX_JOBS;
 }
 
 /**
@@ -534,6 +578,8 @@ db_pool_config_copy (DbPoolConfig *self)
   g_free (copy->name);
   copy->name = g_strdup (self->name);
   copy->exclusive = self->exclusive;
+  copy->group_commit = self->group_commit;
+  copy->group_commit_max_jobs = self->group_commit_max_jobs;
 
   return copy;
 }
@@ -619,6 +665,14 @@ db_pool_config_validate (DbPoolConfig  *self,
       g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
                    "Invalid “busy-timeout-ms” %u: at most %d milliseconds are allowed",
                    self->busy_timeout_ms, G_MAXINT);
+      return FALSE;
+    }
+
+  if (self->group_commit_max_jobs == 0)
+    {
+      g_set_error_literal (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                           "Invalid “group-commit-max-jobs” 0: a transaction carries at least "
+                           "one job (1 means one commit per job)");
       return FALSE;
     }
 

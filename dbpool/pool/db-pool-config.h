@@ -97,5 +97,13 @@ DBPOOL_AVAILABLE_IN_ALL
 gboolean       db_pool_config_get_exclusive               (DbPoolConfig *self);
 DBPOOL_AVAILABLE_IN_ALL
 void           db_pool_config_set_exclusive               (DbPoolConfig *self, gboolean value);
+DBPOOL_AVAILABLE_IN_ALL
+gboolean       db_pool_config_get_group_commit      (DbPoolConfig *self);
+DBPOOL_AVAILABLE_IN_ALL
+void           db_pool_config_set_group_commit      (DbPoolConfig *self, gboolean value);
+DBPOOL_AVAILABLE_IN_ALL
+guint          db_pool_config_get_group_commit_max_jobs (DbPoolConfig *self);
+DBPOOL_AVAILABLE_IN_ALL
+void           db_pool_config_set_group_commit_max_jobs (DbPoolConfig *self, guint value);
 
 G_END_DECLS

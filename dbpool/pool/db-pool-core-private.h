@@ -117,6 +117,12 @@ gboolean    _db_pool_core_reconfigure    (DbPoolCore          *core,
  * close on this thread. */
 void        _db_pool_core_shutdown       (DbPoolCore          *core);
 
+/* Group commit (db-write-queue.c): whether a write waiter is queued (a batch runner
+ * holding the writer then gives its turn back), and a committed batch counted. */
+gboolean    _db_pool_core_writer_wanted  (DbPoolCore          *core);
+void        _db_pool_core_count_group_commit (DbPoolCore      *core,
+                                          guint                n_jobs);
+
 void        _db_pool_core_snapshot       (DbPoolCore          *core,
                                           DbPoolSnapshot      *out);
 

@@ -1032,12 +1032,16 @@ _db_pool_core_plan_maintenance (DbPoolCore *self,
       work->to_open++;
     }
 
-  /* Checkpoint only when nobody is using the pool, so it competes with no one. */
+  /* Checkpoint only when nobody is using the pool, so it competes with no one, and
+   * with the writer's turn held: SQLite 3.40 can corrupt the WAL when a checkpoint
+   * races another connection's commit that resets the log (fixed upstream in
+   * 3.51.3), so no write may be granted until it is done. */
   if (self->settings.enable_wal && self->leased.length == 0 && self->waiters.length == 0 &&
-      self->idle.length > 0)
+      self->idle.length > 0 && !self->writer_busy)
     {
       work->to_checkpoint = take_idle_locked (self, DB_ACCESS_WRITE);
       self->n_borrowed++;
+      self->writer_busy = TRUE;
     }
   unlock (self);
 
@@ -1072,10 +1076,13 @@ _db_pool_core_run_maintenance (DbPoolCore    *self,
 
       /* PASSIVE never waits for readers or the writer; it copies what it can. */
       _db_backend_conn_checkpoint (slot->conn, DB_CHECKPOINT_PASSIVE);
+      if (_db_tuning.checkpoint_hook != NULL)
+        _db_tuning.checkpoint_hook ();
       healthy = !slot->conn->broken;
 
       g_mutex_lock (&self->lock);
       self->n_borrowed--;
+      self->writer_busy = FALSE;
       if (!healthy)
         {
           self->stats.connection_errors++;
@@ -1289,6 +1296,29 @@ _db_pool_core_reconfigure (DbPoolCore         *self,
 
 /* ------------------------------------------------------------------------------- */
 /* Stats and life cycle.                                                           */
+
+gboolean
+_db_pool_core_writer_wanted (DbPoolCore *self)
+{
+  gboolean wanted = FALSE;
+
+  g_mutex_lock (&self->lock);
+  for (GList *l = self->waiters.head; l != NULL && !wanted; l = l->next)
+    wanted = ((DbWaiter *) l->data)->access == DB_ACCESS_WRITE;
+  g_mutex_unlock (&self->lock);
+  return wanted;
+}
+
+void
+_db_pool_core_count_group_commit (DbPoolCore *self,
+                                  guint       n_jobs)
+{
+  g_mutex_lock (&self->lock);
+  self->stats.group_commits++;
+  self->stats.group_commit_jobs += n_jobs;
+  g_mutex_unlock (&self->lock);
+  _db_pool_stats_changed (self->pool);
+}
 
 static void
 snapshot_locked (DbPoolCore     *self,

@@ -166,7 +166,8 @@ circuit_stateset (GString        *out,
  *   10 µs to 60 s)
  *
  * and the stats that have no OpenTelemetry name: `dbpool_connections_destroyed_total`,
- * `dbpool_connection_errors_total`, `dbpool_max_wait_time_seconds` and the
+ * `dbpool_connection_errors_total`, `dbpool_group_commits_total`,
+ * `dbpool_group_commit_jobs_total`, `dbpool_max_wait_time_seconds` and the
  * `dbpool_circuit_state` state set. The text ends with `# EOF`. The monitoring guide
  * lists what each one means and shows how to serve it over HTTP.
  *
@@ -234,6 +235,12 @@ db_pool_get_metrics (DbPool *self)
   counter (out, "dbpool_connection_errors",
            "Failed opens, connections found broken and statements that failed because "
            "the disk was full.", labels->str, stats->connection_errors);
+  counter (out, "dbpool_group_commits",
+           "Transactions committed that carried write jobs.", labels->str,
+           stats->group_commits);
+  counter (out, "dbpool_group_commit_jobs",
+           "Write jobs committed in those transactions.", labels->str,
+           stats->group_commit_jobs);
   family (out, "dbpool_max_wait_time_seconds", "gauge", "seconds",
           "The longest single wait for a connection so far.");
   sample_start (out, "dbpool_max_wait_time_seconds", "", labels->str, NULL);

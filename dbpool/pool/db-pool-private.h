@@ -9,6 +9,7 @@
 G_BEGIN_DECLS
 
 typedef struct _DbPoolCore DbPoolCore;
+typedef struct _DbWriteQueue DbWriteQueue;
 
 /* Called by a lease when it is released: @slot goes back to the pool (or is closed if
  * it can no longer be trusted, has expired, or the pool is closing). */
@@ -34,6 +35,7 @@ void          _db_pool_push_job          (DbPool        *self,
 DbPoolCore   *_db_pool_get_core          (DbPool        *self);
 /* DbPoolConfig:name, fixed at construction: for metrics and log messages. */
 const char   *_db_pool_get_name          (DbPool        *self);
+DbWriteQueue *_db_pool_get_write_queue   (DbPool        *self);
 gboolean      _db_pool_detects_leaks     (DbPool        *self);
 /* Counters changed: a coalesced notify:: follows on the owner context. */
 void          _db_pool_stats_changed     (DbPool        *self);

@@ -89,6 +89,20 @@ const DbPoolStat _db_pool_stats[] = {
    */
   STAT ("timeouts", timeouts),
   /**
+   * DbPool:group-commits:
+   *
+   * Transactions committed that carried write jobs (see
+   * [property@DbPool.PoolConfig:group-commit]).
+   */
+  STAT ("group-commits", group_commits),
+  /**
+   * DbPool:group-commit-jobs:
+   *
+   * Write jobs committed in those transactions: divided by
+   * [property@DbPool.Pool:group-commits], the average number of jobs per commit.
+   */
+  STAT ("group-commit-jobs", group_commit_jobs),
+  /**
    * DbPool:circuit-state:
    *
    * The circuit breaker: %DB_CIRCUIT_OPEN while opening connections keeps failing

@@ -27,6 +27,9 @@ typedef struct _DbPoolStats DbPoolStats;
  * @max_wait_time_us: the longest single wait, in microseconds
  * @connection_errors: failed opens and connections found broken
  * @timeouts: acquires that failed with %DB_POOL_ERROR_TIMEOUT
+ * @group_commits: transactions committed that carried write jobs
+ * @group_commit_jobs: write jobs committed in them; divided by @group_commits, the
+ *   average batch size
  *
  * A consistent snapshot of a [class@DbPool.Pool]'s counters, all taken at the
  * same instant under the pool's lock. See [method@DbPool.Pool.get_stats].
@@ -43,6 +46,8 @@ struct _DbPoolStats
   guint64 max_wait_time_us;
   guint64 connection_errors;
   guint64 timeouts;
+  guint64 group_commits;
+  guint64 group_commit_jobs;
 };
 
 DBPOOL_AVAILABLE_IN_ALL

@@ -5,6 +5,7 @@
 #include "db-enum-types.h"
 #include "db-pool-core-private.h"
 #include "db-pool-private.h"
+#include "db-write-queue-private.h"
 
 /**
  * DbPool:
@@ -31,11 +32,19 @@
  * was thread-default when the pool was created, coalesced to at most one emission
  * per property per dispatch.
  *
+ * Write jobs (execute_async, [method@DbPool.Pool.execute],
+ * [method@DbPool.Pool.execute_batch_async], a %DB_ACCESS_WRITE run_async) queued
+ * together share one transaction, each in its own savepoint, and are acknowledged
+ * once it committed: see [property@DbPool.PoolConfig:group-commit]. A WRITE lease
+ * from [method@DbPool.Pool.acquire] keeps the writer to itself; leases and batches
+ * take turns in FIFO order.
+ *
  * Maintenance runs every [property@DbPool.PoolConfig:maintenance-interval-ms] from a
  * timer on that same context, with its work on a worker: it closes connections idle
  * longer than [property@DbPool.PoolConfig:idle-timeout-ms] down to the minimum,
  * replaces connections older than [property@DbPool.PoolConfig:max-lifetime-ms],
- * refills to the minimum and runs a passive WAL checkpoint when the pool is idle.
+ * refills to the minimum and runs a passive WAL checkpoint when the pool is idle,
+ * holding the writer's turn meanwhile so that no commit runs beside it.
  */
 
 struct _DbPool
@@ -46,6 +55,7 @@ struct _DbPool
   char            *name;          /* the config's, fixed at construction */
   DbPoolConfig    *applied;        /* what config must show: changes to it are undone */
   DbPoolCore      *core;
+  DbWriteQueue    *write_queue;
   gboolean         detects_leaks;  /* atomic: reconfigure() may change it */
 
   GMainContext    *owner_context;
@@ -128,6 +138,12 @@ DbPoolCore *
 _db_pool_get_core (DbPool *self)
 {
   return self->core;
+}
+
+DbWriteQueue *
+_db_pool_get_write_queue (DbPool *self)
+{
+  return self->write_queue;
 }
 
 const char *
@@ -736,6 +752,8 @@ db_pool_constructed (GObject *object)
   DbBackendSettings settings = { 0 };
   DbPoolLimits limits = { 0 };
   guint maintenance_interval_ms = 0;
+  gboolean group_commit = TRUE;
+  guint group_commit_max_jobs = 1;
 
   G_OBJECT_CLASS (db_pool_parent_class)->constructed (object);
 
@@ -762,9 +780,12 @@ db_pool_constructed (GObject *object)
       maintenance_interval_ms = db_pool_config_get_maintenance_interval_ms (c);
       self->applied = db_pool_config_copy (c);
       g_signal_connect_object (c, "notify", G_CALLBACK (config_changed_behind_pool), self, 0);
+      group_commit = db_pool_config_get_group_commit (c);
+      group_commit_max_jobs = db_pool_config_get_group_commit_max_jobs (c);
     }
   self->detects_leaks = limits.leak_threshold_ms > 0;
   self->core = _db_pool_core_new (self, &settings, &limits);
+  self->write_queue = _db_write_queue_new (self, group_commit, group_commit_max_jobs);
 
   /* Threads are started lazily. */
   self->workers = g_thread_pool_new (job_run, NULL, n_workers_for (limits.max_connections),
@@ -813,6 +834,7 @@ db_pool_finalize (GObject *object)
   g_clear_object (&self->config);
   g_clear_pointer (&self->name, g_free);
   g_clear_object (&self->applied);
+  g_clear_pointer (&self->write_queue, _db_write_queue_free);
   g_clear_pointer (&self->core, _db_pool_core_free);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
 

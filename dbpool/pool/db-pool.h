@@ -31,6 +31,12 @@ G_DECLARE_FINAL_TYPE (DbPool, db_pool, DB, POOL, GObject)
  * Work run on a pool worker thread with a leased connection. The lease is returned
  * to the pool (rolling back a transaction left open) after the function returns.
  *
+ * For a %DB_ACCESS_WRITE [method@DbPool.Pool.run_async] the function is a write job
+ * (see [property@DbPool.PoolConfig:group-commit]): it runs inside a savepoint of a
+ * transaction it may share with other jobs; returning an error rolls back everything
+ * it did, and [method@DbPool.Connection.begin] and its commit and rollback nest.
+ * The lease is the batch's: releasing it does nothing.
+ *
  * Returns: (transfer full) (nullable): the result handed to
  *   [method@DbPool.Pool.run_finish], or %NULL with @error set on failure
  */
@@ -95,6 +101,24 @@ gint64        db_pool_execute_finish (DbPool               *self,
                                       GAsyncResult         *result,
                                       gint64               *last_insert_rowid,
                                       GError              **error);
+DBPOOL_AVAILABLE_IN_ALL
+gint64        db_pool_execute        (DbPool               *self,
+                                      const char           *sql,
+                                      GVariant             *params,
+                                      gint64               *last_insert_rowid,
+                                      GCancellable         *cancellable,
+                                      GError              **error);
+DBPOOL_AVAILABLE_IN_ALL
+void          db_pool_execute_batch_async  (DbPool         *self,
+                                            const char     *sql,
+                                            GVariant       *param_rows,
+                                            GCancellable   *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer        user_data);
+DBPOOL_AVAILABLE_IN_ALL
+gint64        db_pool_execute_batch_finish (DbPool         *self,
+                                            GAsyncResult   *result,
+                                            GError        **error);
 DBPOOL_AVAILABLE_IN_ALL
 void          db_pool_query_async    (DbPool               *self,
                                       const char           *sql,

@@ -100,6 +100,7 @@ gboolean       _db_sqlite_check_not_moved    (DbBackendConn            *conn,
 gboolean       _db_sqlite_checkpoint         (DbBackendConn            *conn,
                                               DbCheckpointMode          mode);
 void           _db_sqlite_interrupt          (DbBackendConn            *conn);
+void           _db_sqlite_start_job          (DbBackendConn            *conn);
 gpointer       _db_sqlite_get_handle         (DbBackendConn            *conn);
 gboolean       _db_sqlite_in_transaction     (DbBackendConn            *conn);
 gint64         _db_sqlite_last_insert_rowid  (DbBackendConn            *conn);

@@ -366,6 +366,17 @@ _db_sqlite_interrupt (DbBackendConn *base)
   sqlite3_interrupt (conn->db);
 }
 
+void
+_db_sqlite_start_job (DbBackendConn *base)
+{
+  DbSqliteConn *conn = _db_sqlite_conn (base);
+
+  /* A late sqlite3_interrupt() needs no undoing: SQLite forgets it when the next
+   * statement starts with none running. */
+  g_atomic_int_set (&conn->interrupted, FALSE);
+  sqlite3_set_last_insert_rowid (conn->db, 0);
+}
+
 gpointer
 _db_sqlite_get_handle (DbBackendConn *base)
 {

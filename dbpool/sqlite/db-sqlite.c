@@ -40,6 +40,7 @@ const DbBackend _db_sqlite_backend = {
   .check_not_moved = _db_sqlite_check_not_moved,
   .checkpoint = _db_sqlite_checkpoint,
   .interrupt = _db_sqlite_interrupt,
+  .start_job = _db_sqlite_start_job,
   .get_handle = _db_sqlite_get_handle,
 
   /* The writer takes the write lock at BEGIN, so a later statement never fails with

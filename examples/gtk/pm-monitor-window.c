@@ -20,6 +20,8 @@ static const struct
   { "idle-connections", "Idle" },
   { "waiting-requests", "Waiting" },
   { "total-requests", "Requests" },
+  { "group-commit-jobs", "Writes committed" },
+  { "group-commits", "Commits (group commit)" },
   { "total-connections-created", "Connections opened" },
   { "max-wait-time-us", "Longest wait (µs)" },
   { "timeouts", "Timeouts" },

@@ -81,11 +81,12 @@ label_shows (PmMonitorWindow *window,
 }
 
 /* Writes come from the app while the monitor runs; after each round the bound
- * "Requests" label has caught up with the pool and moved on from the last round. */
+ * "Writes committed" label has caught up with the pool and moved on by the round's
+ * writes (each insert is a write job; several share a commit). */
 static gboolean
 check_writes_update_monitor (PmMonitorWindow *window)
 {
-  guint64 shown = label_value (window, "total-requests");
+  guint64 shown = label_value (window, "group-commit-jobs");
 
   for (guint round = 1; round <= ROUNDS; round++)
     {
@@ -98,13 +99,13 @@ check_writes_update_monitor (PmMonitorWindow *window)
       CHECK (pm_monitor_window_write_finish (window, result, &error),
              "writes failed: %s", error->message);
 
-      now = stat_value (window, "total-requests");
-      SPIN_UNTIL (label_shows (window, "total-requests", now),
-                  "the Requests label to show the pool's total-requests");
+      now = stat_value (window, "group-commit-jobs");
+      SPIN_UNTIL (label_shows (window, "group-commit-jobs", now),
+                  "the Writes committed label to show the pool's group-commit-jobs");
       CHECK (now >= shown + ROWS_PER_ROUND,
-             "Requests went from %" G_GUINT64_FORMAT " to only %" G_GUINT64_FORMAT,
+             "Writes committed went from %" G_GUINT64_FORMAT " to only %" G_GUINT64_FORMAT,
              shown, now);
-      g_print ("self-test: round %u: Requests label %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT "\n",
+      g_print ("self-test: round %u: Writes committed label %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT "\n",
                round, shown, now);
       shown = now;
     }

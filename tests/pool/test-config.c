@@ -22,7 +22,7 @@ assert_configs_equal (DbPoolConfig *a,
   g_autofree GParamSpec **pspecs =
     g_object_class_list_properties (G_OBJECT_GET_CLASS (a), &n_pspecs);
 
-  g_assert_cmpuint (n_pspecs, ==, 16);
+  g_assert_cmpuint (n_pspecs, ==, 18);
   for (guint i = 0; i < n_pspecs; i++)
     {
       g_auto(GValue) va = G_VALUE_INIT;
@@ -59,6 +59,8 @@ new_unusual_config (void)
                 "leak-threshold-ms", 23,
                 "name", "ünïcode \"pool\"\n",
                 "exclusive", TRUE,
+                "group-commit", FALSE,
+                "group-commit-max-jobs", 7,
                 NULL);
   return config;
 }
@@ -342,7 +344,7 @@ test_json_round_trip (void)
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
   object = json_node_get_object (node);
-  g_assert_cmpuint (json_object_get_size (object), ==, 16);
+  g_assert_cmpuint (json_object_get_size (object), ==, 18);
   g_assert_true (json_object_get_boolean_member (object, "exclusive"));
   g_assert_cmpstr (json_object_get_string_member (object, "synchronous"), ==, "extra");
   g_assert_cmpint (json_object_get_int_member (object, "max-connections"), ==, 7);
@@ -564,6 +566,8 @@ test_notify_only_on_change (void)
   db_pool_config_set_leak_threshold_ms (config, 0);
   db_pool_config_set_name (config, "dbpool");
   db_pool_config_set_exclusive (config, FALSE);
+  db_pool_config_set_group_commit (config, TRUE);
+  db_pool_config_set_group_commit_max_jobs (config, 256);
   g_object_set (config, "path", "a.db", "max-connections", 10, "enable-wal", TRUE,
                 "synchronous", DB_SYNCHRONOUS_NORMAL, NULL);
   g_assert_cmpuint (g_hash_table_size (counts), ==, 0);
@@ -585,6 +589,8 @@ test_notify_only_on_change (void)
   db_pool_config_set_leak_threshold_ms (config, 9);
   db_pool_config_set_name (config, "other");
   db_pool_config_set_exclusive (config, TRUE);
+  db_pool_config_set_group_commit (config, FALSE);
+  db_pool_config_set_group_commit_max_jobs (config, 10);
   for (guint i = 0; i < n_pspecs; i++)
     if (notify_count (counts, pspecs[i]->name) != 1)
       g_error ("%s notified %u times", pspecs[i]->name,
@@ -682,6 +688,8 @@ test_stats_to_json (void)
     { "max-wait-time-us", 900 },
     { "connection-errors", 5 },
     { "timeouts", 6 },
+    { "group-commits", 0 },
+    { "group-commit-jobs", 0 },
     { "average-wait-time-us", 250 },
   };
   g_autofree char *json = db_pool_stats_to_json (&stats);

@@ -137,7 +137,7 @@ test_table_layout (void)
   g_assert_cmpuint (sizeof (DbPoolStats) - end, <, G_ALIGNOF (DbPoolStats));
 }
 
-/* The JSON as it always was, byte for byte: keys, order, values, the derived average. */
+/* The JSON byte for byte: keys, order, values, the derived average. */
 static void
 test_json_format (void)
 {
@@ -152,6 +152,8 @@ test_json_format (void)
     .max_wait_time_us = 8,
     .connection_errors = 9,
     .timeouts = G_MAXUINT64,
+    .group_commits = 10,
+    .group_commit_jobs = 11,
   };
   g_autofree char *json = db_pool_stats_to_json (&stats);
 
@@ -166,6 +168,8 @@ test_json_format (void)
                    "\"max-wait-time-us\":8,"
                    "\"connection-errors\":9,"
                    "\"timeouts\":9223372036854775807,"
+                   "\"group-commits\":10,"
+                   "\"group-commit-jobs\":11,"
                    "\"average-wait-time-us\":1166666666666}");
 }
 

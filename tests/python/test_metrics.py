@@ -64,6 +64,8 @@ class MetricsTests(TempDirTestCase):
             'db_client_connection_use_time_seconds': 'histogram',
             'dbpool_connections_destroyed': 'counter',
             'dbpool_connection_errors': 'counter',
+            'dbpool_group_commits': 'counter',
+            'dbpool_group_commit_jobs': 'counter',
             'dbpool_max_wait_time_seconds': 'gauge',
             'dbpool_circuit_state': 'stateset',
         }

@@ -23,6 +23,8 @@ STAT_PROPERTIES = {
     'max-wait-time-us': 'max_wait_time_us',
     'connection-errors': 'connection_errors',
     'timeouts': 'timeouts',
+    'group-commits': 'group_commits',
+    'group-commit-jobs': 'group_commit_jobs',
 }
 
 

@@ -388,6 +388,7 @@ typedef struct
   guint     txn;
   guint     n;
   Fate      fate;
+  Fate      create_before;
 } AsyncTxn;
 
 static gpointer
@@ -398,6 +399,7 @@ async_txn_func (DbConnection  *conn,
 {
   AsyncTxn *t = data;
 
+  t->create_before = t->w->create;
   t->fate = write_txn (conn, t->w, t->txn, t->n, error);
   return t->fate == FATE_ACKED ? GINT_TO_POINTER (1) : NULL;
 }
@@ -489,8 +491,13 @@ async_workload (Workload *w,
             w->fate[txn] = FATE_ACKED;
           else
             {
-              /* t.fate stays FATE_NONE if the lease was never granted. */
-              w->fate[txn] = t.fate;
+              /* t.fate stays FATE_NONE if the job never ran. A write job's own commit
+               * is a savepoint's release: if it got that far, the error came from
+               * the transaction it shared (its COMMIT perhaps), so its rows may or may
+               * not be there. */
+              w->fate[txn] = t.fate == FATE_ACKED ? FATE_DOUBT : t.fate;
+              /* Nor is a CREATE the job ran: make sure of the schema again. */
+              w->create = t.create_before;
               note_async_error (w, pool, destroyed, &error, "run_async (transaction)");
             }
         }
