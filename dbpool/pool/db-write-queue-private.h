@@ -56,6 +56,7 @@ struct _DbWriteJob
 
   /* the queue's (under its lock) */
   DbWriteQueue     *queue;
+  gboolean          alone;           /* runs in a batch of its own */
   int               state;
   gint64            queued_us;
   GSource          *cancel_source;   /* async: on @task's context */

@@ -11,6 +11,8 @@
  *
  * A blocking caller's runner runs only statement jobs (execute, execute_batch):
  * other callers' functions run on the pool's workers, as run_async promises. */
+#include <string.h>
+
 #include <gio/gio.h>
 
 #include "db-connection-private.h"
@@ -222,9 +224,13 @@ take_batch (DbWriteQueue *self,
 
       if (statements_only && job->kind == DB_WRITE_JOB_RUN)
         break;
+      if (job->alone && batch->length > 0)
+        break;
       g_queue_pop_head_link (&self->pending);
       job->state = JOB_TAKEN;
       g_queue_push_tail_link (batch, &job->link);
+      if (job->alone)
+        break;
     }
   g_mutex_unlock (&self->lock);
 }
@@ -400,6 +406,25 @@ runner_job (gpointer data)
 /* ------------------------------------------------------------------------------- */
 /* Queueing.                                                                       */
 
+/* Statements SQLite refuses inside a transaction (VACUUM, ATTACH, DETACH, some
+ * pragmas such as journal_mode) run in a batch of their own, that is in autocommit,
+ * as they would on a lease. */
+static gboolean
+needs_autocommit (const DbWriteJob *job)
+{
+  static const char *const words[] = { "VACUUM", "ATTACH", "DETACH", "PRAGMA" };
+  const char *p = job->sql;
+
+  if (job->kind != DB_WRITE_JOB_EXECUTE)
+    return FALSE;
+  while (g_ascii_isspace (*p))
+    p++;
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    if (g_ascii_strncasecmp (p, words[i], strlen (words[i])) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* TRUE if the caller must start a runner. */
 static gboolean
 enqueue (DbWriteQueue *self,
@@ -408,6 +433,7 @@ enqueue (DbWriteQueue *self,
   gboolean start;
 
   job->queue = self;
+  job->alone = needs_autocommit (job);
   job->queued_us = g_get_monotonic_time ();
   g_mutex_lock (&self->lock);
   job->state = JOB_QUEUED;
