@@ -50,6 +50,7 @@ GError           *_db_breaker_error    (DbBreaker    *self,
 typedef struct
 {
   const char *entry;                 /* the public function that acquired it */
+  const char *caller;                /* interned: a binding's own origin, or NULL */
   int         n_frames;
   void       *frames[DB_LEASE_ORIGIN_FRAMES];
 } DbLeaseOrigin;
@@ -57,5 +58,8 @@ typedef struct
 void  _db_lease_origin_capture  (DbLeaseOrigin       *self,
                                  const char          *entry);
 char *_db_lease_origin_describe (const DbLeaseOrigin *self);
+/* A binding's description of its caller (db_pool_acquire_with_origin()), read by
+ * the next capture on this thread; NULL clears it. */
+void  _db_lease_origin_set_caller (const char        *caller);
 
 G_END_DECLS

@@ -102,11 +102,32 @@ _db_breaker_error (DbBreaker  *self,
                       MAX (self->retry_at_us - now, 0) / 1000);
 }
 
+/* Per thread: the capture happens on the acquiring thread, inside the call that set
+ * it, so no lock is needed and no other acquire can see it. */
+static GPrivate caller_hint;
+
+void
+_db_lease_origin_set_caller (const char *caller)
+{
+  g_private_set (&caller_hint, (gpointer) caller);
+}
+
 void
 _db_lease_origin_capture (DbLeaseOrigin *self,
                           const char    *entry)
 {
+  const char *caller = g_private_get (&caller_hint);
+
   self->entry = entry;
+  /* Interned: the origin is copied by value into the slot and into leak reports, and
+   * call sites are few, so the string simply lives as long as the process. */
+  self->caller = caller != NULL ? g_intern_string (caller) : NULL;
+  if (self->caller != NULL)
+    {
+      /* Under a binding the C stack shows only the interpreter. */
+      self->n_frames = 0;
+      return;
+    }
 #ifdef __GLIBC__
   self->n_frames = backtrace (self->frames, DB_LEASE_ORIGIN_FRAMES);
 #else
@@ -120,6 +141,8 @@ _db_lease_origin_describe (const DbLeaseOrigin *self)
   GString *out = g_string_new (NULL);
 
   g_string_append_printf (out, "acquired through %s", self->entry ? self->entry : "(unknown)");
+  if (self->caller != NULL)
+    g_string_append_printf (out, " at %s", self->caller);
 #ifdef __GLIBC__
   if (self->n_frames > 0)
     {
