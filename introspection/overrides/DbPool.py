@@ -442,6 +442,9 @@ Pool = override(Pool)
 __all__.append('Pool')
 
 
+_SIGNAL_CHECK_MS = 100
+
+
 def _run_sync(start, finish):
     """Starts an async call with ``start(callback)`` and runs a private main context
     until it completes; returns ``finish(result)``.
@@ -458,6 +461,14 @@ def _run_sync(start, finish):
         box.append(result)
         loop.quit()
 
+    # Python runs a signal handler only once the main thread runs Python code again,
+    # and PyGObject's own wake-up on signals watches the default context, not this
+    # one: a short tick keeps Ctrl-C prompt.
+    tick = None
+    if threading.current_thread() is threading.main_thread():
+        tick = GLib.timeout_source_new(_SIGNAL_CHECK_MS)
+        tick.set_callback(lambda *_: GLib.SOURCE_CONTINUE)
+        tick.attach(context)
     context.push_thread_default()
     try:
         start(done)
@@ -465,8 +476,11 @@ def _run_sync(start, finish):
             loop.run()
     finally:
         context.pop_thread_default()
+        if tick is not None:
+            tick.destroy()
     if not box:
-        # Only KeyboardInterrupt gets here: MainLoop.run() re-raises it after quitting.
+        # Not reached: only `done` quits this loop, and on Ctrl-C MainLoop.run() itself
+        # raises KeyboardInterrupt.
         raise KeyboardInterrupt
     return finish(box[0])
 

@@ -4,6 +4,8 @@ results and errors as *_finish, no main loop needed, and the caller's own main c
 is left alone while they wait."""
 
 import json
+import os
+import signal
 import threading
 import unittest
 
@@ -93,6 +95,22 @@ class HistorySyncTests(HistoryTestCase):
         self.assertEqual(ran, [])
         GLib.MainContext.default().iteration(False)
         self.assertEqual(ran, [True])
+
+    def test_ctrl_c_interrupts_the_wait(self):
+        # The write lease is held here, so the record cannot finish until the
+        # connection timeout fails it; Ctrl-C must end the wait before that.
+        storage = self.open_storage(connection_timeout_secs=3)
+        pool = storage.get_pool()
+        blocker = pool.acquire(DbPool.Access.WRITE)
+        self.addCleanup(blocker.release)
+        timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        self.addCleanup(timer.cancel)
+        with self.assertRaises(KeyboardInterrupt):
+            storage.record_lsp_json_sync(diagnostics_json('file:///i.c', ['x']))
+        # Interrupted while still waiting, not once the record had timed out.
+        self.assertEqual(pool.get_stats().timeouts, 0)
+        self.assertFalse(blocker.is_released())
 
     def test_from_another_thread(self):
         storage = self.open_storage()
