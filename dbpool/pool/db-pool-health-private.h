@@ -56,6 +56,7 @@ typedef struct
   const char *entry;                 /* the public function that acquired it */
   gsize       holder;                /* _db_thread_id() of the thread the lease is for;
                                       * 0 for pool jobs */
+  const char *caller;                /* interned: a binding's own origin (db_pool_acquire_with_origin()), or NULL */
   int         n_frames;
   void       *frames[DB_LEASE_ORIGIN_FRAMES];
 } DbLeaseOrigin;
@@ -66,12 +67,16 @@ gsize _db_thread_id             (void);
 void  _db_lease_origin_init     (DbLeaseOrigin       *self,
                                  const char          *entry,
                                  gsize                holder);
-/* Keeps the holder; sets the entry and records the stack. */
+/* Keeps the holder and the caller; sets the entry and records the stack (not for
+ * a binding's caller, whose C stack shows only the interpreter). */
 void  _db_lease_origin_capture  (DbLeaseOrigin       *self,
                                  const char          *entry);
 /* Copies @src into @dest, the stack only as far as it was recorded (hot path). */
 void  _db_lease_origin_copy     (DbLeaseOrigin       *dest,
                                  const DbLeaseOrigin *src);
 char *_db_lease_origin_describe (const DbLeaseOrigin *self);
+/* A binding's description of its caller (db_pool_acquire_with_origin()), read by
+ * the next _db_lease_origin_init() on this thread; NULL clears it. */
+void  _db_lease_origin_set_caller (const char        *caller);
 
 G_END_DECLS

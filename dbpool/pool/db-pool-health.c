@@ -103,6 +103,16 @@ _db_breaker_error (DbBreaker  *self,
                       MAX (self->retry_at_us - now, 0) / 1000);
 }
 
+/* Per thread: set and read on the acquiring thread, inside the call that set it, so
+ * no lock is needed and no other acquire can see it. */
+static GPrivate caller_hint;
+
+void
+_db_lease_origin_set_caller (const char *caller)
+{
+  g_private_set (&caller_hint, (gpointer) caller);
+}
+
 static GPrivate thread_id;
 
 gsize
@@ -124,8 +134,13 @@ _db_lease_origin_init (DbLeaseOrigin *self,
                        const char    *entry,
                        gsize          holder)
 {
+  const char *caller = g_private_get (&caller_hint);
+
   self->entry = entry;
   self->holder = holder;
+  /* Interned: origins are copied by value into slots and reports, and call sites are
+   * few, so the string simply lives as long as the process. */
+  self->caller = caller != NULL ? g_intern_string (caller) : NULL;
   self->n_frames = 0;
 }
 
@@ -135,6 +150,7 @@ _db_lease_origin_copy (DbLeaseOrigin       *dest,
 {
   dest->entry = src->entry;
   dest->holder = src->holder;
+  dest->caller = src->caller;
   dest->n_frames = src->n_frames;
   if (src->n_frames > 0)
     memcpy (dest->frames, src->frames, sizeof src->frames[0] * (gsize) src->n_frames);
@@ -145,6 +161,12 @@ _db_lease_origin_capture (DbLeaseOrigin *self,
                           const char    *entry)
 {
   self->entry = entry;
+  if (self->caller != NULL)
+    {
+      /* Under a binding the C stack shows only the interpreter. */
+      self->n_frames = 0;
+      return;
+    }
 #ifdef __GLIBC__
   self->n_frames = backtrace (self->frames, DB_LEASE_ORIGIN_FRAMES);
 #else
@@ -158,6 +180,8 @@ _db_lease_origin_describe (const DbLeaseOrigin *self)
   GString *out = g_string_new (NULL);
 
   g_string_append_printf (out, "acquired through %s", self->entry ? self->entry : "(unknown)");
+  if (self->caller != NULL)
+    g_string_append_printf (out, " at %s", self->caller);
 #ifdef __GLIBC__
   if (self->n_frames > 0)
     {
@@ -169,7 +193,7 @@ _db_lease_origin_describe (const DbLeaseOrigin *self)
       free (symbols);
     }
 #endif
-  if (self->n_frames == 0)
+  if (self->n_frames == 0 && self->caller == NULL)
     g_string_append (out, " (set leak-threshold-ms to record the stack of each acquire)");
   return g_string_free (out, FALSE);
 }

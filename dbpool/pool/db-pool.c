@@ -231,6 +231,47 @@ db_pool_acquire (DbPool        *self,
   return _db_connection_new_lease (self, slot, access);
 }
 
+/**
+ * db_pool_acquire_with_origin:
+ * @self: a pool
+ * @access: read or write
+ * @origin: (nullable): where the caller acquires the lease, in the caller's own
+ *   terms, for instance `"script.py:42"`; %NULL is [method@DbPool.Pool.acquire]
+ * @cancellable: (nullable): a cancellable to stop waiting
+ * @error: return location for an error
+ *
+ * [method@DbPool.Pool.acquire], for language bindings: when the lease is reported
+ * as held too long (see [property@DbPool.PoolConfig:leak-threshold-ms]), the
+ * report names @origin instead of the C call stack, which for an interpreted
+ * caller shows only the interpreter. The PyGObject override calls it with the
+ * Python file and line that called `pool.acquire()`.
+ *
+ * Returns: (transfer full): the lease, or %NULL with @error set
+ */
+DbConnection *
+db_pool_acquire_with_origin (DbPool        *self,
+                             DbAccess       access,
+                             const char    *origin,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  DbSlot *slot;
+
+  g_return_val_if_fail (DB_IS_POOL (self), NULL);
+  g_return_val_if_fail (access == DB_ACCESS_READ || access == DB_ACCESS_WRITE, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* The core captures the origin on this thread, before it waits; the hint is
+   * only read there. */
+  _db_lease_origin_set_caller (origin);
+  slot = _db_pool_core_acquire (self->core, access, cancellable, "db_pool_acquire()", error);
+  _db_lease_origin_set_caller (NULL);
+  if (slot == NULL)
+    return NULL;
+  return _db_connection_new_lease (self, slot, access);
+}
+
 /* ------------------------------------------------------------------------------- */
 /* Closing.                                                                        */
 

@@ -74,6 +74,12 @@ DbConnection *db_pool_acquire        (DbPool               *self,
                                       DbAccess              access,
                                       GCancellable         *cancellable,
                                       GError              **error);
+DBPOOL_AVAILABLE_IN_ALL
+DbConnection *db_pool_acquire_with_origin (DbPool          *self,
+                                      DbAccess              access,
+                                      const char           *origin,
+                                      GCancellable         *cancellable,
+                                      GError              **error);
 
 DBPOOL_AVAILABLE_IN_ALL
 void          db_pool_run_async      (DbPool               *self,

@@ -15,11 +15,17 @@
 - ``pool.run_async(access, func, ...)`` runs a Python function on a worker thread with a
   lease, and ``pool.run_finish(result)`` returns whatever it returned (or raises what it
   raised).
+- ``pool.execute_batch_async(sql, rows, ...)`` takes a list of tuples/lists or of dicts.
+- Leases taken by ``pool.acquire()`` carry the Python file and line that acquired them,
+  so a leak report (``leak-threshold-ms``) names the Python code, not the interpreter.
+- ``DbPool.HistoryStorage`` has blocking ``*_sync`` twins of its async calls
+  (``storage.get_file_history_sync(uri)``), for scripts without a main loop.
 
 Every original method stays reachable on the class (``DbPool.Connection.execute`` is
 overridden, the raw one is ``DbPool.Connection._raw_execute``).
 """
 
+import sys
 import threading
 
 from gi.repository import GLib, Gio
@@ -76,13 +82,7 @@ def params_to_variant(params):
     if params is None or isinstance(params, GLib.Variant):
         return params
     if isinstance(params, dict):
-        entries = {}
-        for name, value in params.items():
-            if not isinstance(name, str):
-                raise TypeError('parameter names must be str, not %s'
-                                % type(name).__name__)
-            entries[name] = _value_to_variant(value, 'parameter %r' % name)
-        return GLib.Variant('a{sv}', entries)
+        return GLib.Variant('a{sv}', _named_entries(params))
     if isinstance(params, (tuple, list)):
         children = [_value_to_variant(value, 'parameter %d' % (i + 1))
                     for i, value in enumerate(params)]
@@ -92,6 +92,64 @@ def params_to_variant(params):
 
 
 __all__.append('params_to_variant')
+
+
+def _named_entries(params):
+    """A dict of named parameters as a dict of GLib.Variants, what ``a{sv}`` packs."""
+    entries = {}
+    for name, value in params.items():
+        if not isinstance(name, str):
+            raise TypeError('parameter names must be str, not %s' % type(name).__name__)
+        entries[name] = _value_to_variant(value, 'parameter %r' % name)
+    return entries
+
+
+def param_rows_to_variant(rows):
+    """The parameter rows of a batch as the GVariant ``execute_batch_async`` expects.
+
+    A list (or other iterable) of tuples/lists becomes ``av`` holding one tuple per
+    row, so that rows may differ in their types (a None here, an int there); a list
+    of dicts becomes ``aa{sv}``. Mixing the two is an error; a GLib.Variant is passed
+    through unchanged.
+    """
+    if isinstance(rows, GLib.Variant):
+        return rows
+    if rows is None or isinstance(rows, (str, bytes, dict)):
+        raise TypeError('rows must be a list of tuples, lists or dicts, not %s'
+                        % type(rows).__name__)
+    tuples, dicts = [], []
+    for i, row in enumerate(rows):
+        named = isinstance(row, dict)
+        if not named and not isinstance(row, (tuple, list)):
+            raise TypeError('row %d: each row must be a tuple, list or dict, not %s'
+                            % (i, type(row).__name__))
+        if tuples if named else dicts:
+            raise TypeError('row %d: rows must be all tuples/lists (for ?) or all dicts '
+                            '(for :name), not a mix' % i)
+        try:
+            if named:
+                dicts.append(_named_entries(row))
+            else:
+                tuples.append(params_to_variant(row))
+        except (TypeError, OverflowError) as exc:
+            raise type(exc)('row %d: %s' % (i, exc)) from None
+    if dicts:
+        return GLib.Variant('aa{sv}', dicts)
+    return GLib.Variant('av', tuples)
+
+
+__all__.append('param_rows_to_variant')
+
+
+def _caller_origin(depth):
+    """``file:line (in function)`` of the Python code `depth` frames above the caller
+    of this function: what a leak report names instead of the interpreter's C stack."""
+    try:
+        frame = sys._getframe(depth + 1)
+    except ValueError:
+        return None
+    code = frame.f_code
+    return '%s:%d (in %s)' % (code.co_filename, frame.f_lineno, code.co_name)
 
 
 def _variant_to_python(variant):
@@ -282,8 +340,11 @@ class Pool(DbPool.Pool):
                                      callback, *_data_args(user_data))
 
     def acquire(self, access=DbPool.Access.WRITE, cancellable=None):
-        """A lease (blocking); use it as ``with pool.acquire(...) as conn:``."""
-        return DbPool.Pool.acquire(self, access, cancellable)
+        """A lease (blocking); use it as ``with pool.acquire(...) as conn:``.
+
+        The lease remembers the Python file and line that called this: a lease held
+        longer than ``leak-threshold-ms`` is reported with them."""
+        return DbPool.Pool.acquire_with_origin(self, access, _caller_origin(1), cancellable)
 
     def execute_async(self, sql, params=None, cancellable=None, callback=None,
                       user_data=_NO_DATA):
@@ -314,12 +375,15 @@ class Pool(DbPool.Pool):
         (gjs cannot run JavaScript off its main thread).
         """
         state = _RunState()
+        # The lease is taken on a worker: the code that asked for it is here.
+        origin = _caller_origin(1)
 
         def work():
             try:
                 if cancellable is not None:
                     cancellable.set_error_if_cancelled()
-                with DbPool.Pool.acquire(self, access, cancellable) as connection:
+                with DbPool.Pool.acquire_with_origin(self, access, origin,
+                                                     cancellable) as connection:
                     state.value = func(connection, cancellable)
             except BaseException as exc:  # re-raised by run_finish
                 state.exc = exc
@@ -340,6 +404,18 @@ class Pool(DbPool.Pool):
         # late: a committed write must not look cancelled (as in the C API).
         task.set_check_cancellable(False)
         _run_executor(self).submit(work)
+
+    if hasattr(DbPool.Pool, 'execute_batch_async'):
+        _raw_execute_batch_async = DbPool.Pool.execute_batch_async
+
+        def execute_batch_async(self, sql, rows, cancellable=None, callback=None,
+                                user_data=_NO_DATA):
+            """Runs `sql` once per row of `rows` (a list of tuples/lists, or of dicts)
+            in one write job, all or nothing; finish with `execute_batch_finish` (the
+            total of rows changed)."""
+            return DbPool.Pool.execute_batch_async(self, sql, param_rows_to_variant(rows),
+                                                   cancellable, callback,
+                                                   *_data_args(user_data))
 
     def run_finish(self, result):
         """The value returned by the function given to `run_async`; raises what it
@@ -374,3 +450,110 @@ def _as_config(config):
 
 Pool = override(Pool)
 __all__.append('Pool')
+
+
+_SIGNAL_CHECK_MS = 100
+
+
+def _run_sync(start, finish):
+    """Starts an async call with ``start(callback)`` and runs a private main context
+    until it completes; returns ``finish(result)``.
+
+    The context is thread-default during the call, so the GTask completes on it and
+    nothing else (the caller's own main loop, notify:: emissions) runs meanwhile. On
+    the main thread Ctrl-C stops the wait with KeyboardInterrupt, as GLib.MainLoop.run()
+    does."""
+    context = GLib.MainContext.new()
+    loop = GLib.MainLoop.new(context, False)
+    box = []
+
+    def done(source, result, *_):
+        box.append(result)
+        loop.quit()
+
+    # Python runs a signal handler only once the main thread runs Python code again,
+    # and PyGObject's own wake-up on signals watches the default context, not this
+    # one: a short tick keeps Ctrl-C prompt.
+    tick = None
+    if threading.current_thread() is threading.main_thread():
+        tick = GLib.timeout_source_new(_SIGNAL_CHECK_MS)
+        tick.set_callback(lambda *_: GLib.SOURCE_CONTINUE)
+        tick.attach(context)
+    context.push_thread_default()
+    try:
+        start(done)
+        if not box:
+            loop.run()
+    finally:
+        context.pop_thread_default()
+        if tick is not None:
+            tick.destroy()
+    if not box:
+        # Not reached: only `done` quits this loop, and on Ctrl-C MainLoop.run() itself
+        # raises KeyboardInterrupt.
+        raise KeyboardInterrupt
+    return finish(box[0])
+
+
+class HistoryStorage(DbPool.HistoryStorage):
+    """The diagnostics history; every async call has a blocking ``*_sync`` twin that
+    returns what its ``*_finish`` returns (or raises its GLib.Error), so a script needs
+    no main loop of its own. They may be called on any thread, never from inside a
+    callback that must not block."""
+
+    def record_snapshot_sync(self, snapshot, cancellable=None):
+        """Stores `snapshot`; returns its new id (also set on the snapshot)."""
+        return _run_sync(
+            lambda done: self.record_snapshot_async(snapshot, cancellable, done),
+            self.record_snapshot_finish)
+
+    def record_lsp_json_sync(self, json, cancellable=None):
+        """Stores one LSP ``textDocument/publishDiagnostics`` message (a str);
+        returns the new snapshot's id."""
+        return _run_sync(
+            lambda done: self.record_lsp_json_async(json, cancellable, done),
+            self.record_lsp_json_finish)
+
+    def get_file_history_sync(self, file_uri, limit=0, cancellable=None):
+        """The snapshots of `file_uri`, newest first, at most `limit` (0: all), as a
+        Gio.ListModel of summaries."""
+        return _run_sync(
+            lambda done: self.get_file_history_async(file_uri, limit, cancellable, done),
+            self.get_file_history_finish)
+
+    def get_latest_sync(self, file_uri, cancellable=None):
+        """The newest snapshot of `file_uri`, with its diagnostics, or None."""
+        return _run_sync(
+            lambda done: self.get_latest_async(file_uri, cancellable, done),
+            self.get_latest_finish)
+
+    def get_snapshot_sync(self, snapshot_id, cancellable=None):
+        """The snapshot with id `snapshot_id`, with its diagnostics, or None."""
+        return _run_sync(
+            lambda done: self.get_snapshot_async(snapshot_id, cancellable, done),
+            self.get_snapshot_finish)
+
+    def list_latest_sync(self, cancellable=None):
+        """The newest snapshot of every file, as a Gio.ListModel of summaries."""
+        return _run_sync(
+            lambda done: self.list_latest_async(cancellable, done),
+            self.list_latest_finish)
+
+    def get_trend_sync(self, file_uri, since_us, bucket_us, cancellable=None):
+        """Counts per time bucket for `file_uri` (None: all files) as the
+        ``a(xuuuu)`` GLib.Variant of ``get_trend_finish``; ``.unpack()`` gives a list
+        of ``(bucket_start_us, errors, warnings, infos, hints)``."""
+        return _run_sync(
+            lambda done: self.get_trend_async(file_uri, since_us, bucket_us, cancellable,
+                                              done),
+            self.get_trend_finish)
+
+    def cleanup_sync(self, cancellable=None):
+        """Applies the retention rules now; returns the number of snapshots removed."""
+        return _run_sync(
+            lambda done: self.cleanup_async(cancellable, done),
+            self.cleanup_finish)
+
+
+HistoryStorage = override(HistoryStorage)
+__all__.append('HistoryStorage')

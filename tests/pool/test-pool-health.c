@@ -229,6 +229,42 @@ test_lease_held_too_long (void)
   g_free (log.where);
 }
 
+/* A binding names its own caller: the report says where, without the C stack. */
+static void
+test_lease_origin_from_binding (void)
+{
+  g_autofree char *path = test_db_path ();
+  g_autoptr(DbPoolConfig) config = test_config (path, 1, 2);
+  g_autoptr(DbPool) pool = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbConnection) forgotten = NULL;
+  g_autoptr(DbConnection) plain = NULL;
+  LeakLog log = { 0 };
+
+  db_pool_config_set_leak_threshold_ms (config, 50);
+  db_pool_config_set_maintenance_interval_ms (config, 20);
+  pool = test_pool_new (config);
+  g_signal_connect (pool, "lease-held-too-long", G_CALLBACK (on_leak), &log);
+
+  g_test_expect_message ("dbpool", G_LOG_LEVEL_WARNING,
+                         "*has been held for*acquired through db_pool_acquire() at script.py:7");
+  forgotten = db_pool_acquire_with_origin (pool, DB_ACCESS_WRITE, "script.py:7", NULL, &error);
+  g_assert_no_error (error);
+  test_wait_until (log.count == 1, 5000);
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (log.where, ==, "acquired through db_pool_acquire() at script.py:7");
+  g_clear_object (&forgotten);
+
+  /* The origin was for that acquire only: the next one on this thread is plain C. */
+  g_test_expect_message ("dbpool", G_LOG_LEVEL_WARNING, "*has been held for*");
+  plain = db_pool_acquire (pool, DB_ACCESS_READ, NULL, &error);
+  g_assert_no_error (error);
+  test_wait_until (log.count == 2, 5000);
+  g_test_assert_expected_messages ();
+  g_assert_null (strstr (log.where, "script.py"));
+  g_free (log.where);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -238,6 +274,7 @@ main (int    argc,
   g_test_add_func ("/health/breaker-fails-fast-then-recovers", test_breaker_fails_fast_then_recovers);
   g_test_add_func ("/health/breaker-recovers-on-its-own", test_breaker_recovers_on_its_own);
   g_test_add_func ("/health/lease-held-too-long", test_lease_held_too_long);
+  g_test_add_func ("/health/lease-origin-from-binding", test_lease_origin_from_binding);
 
   return g_test_run ();
 }
