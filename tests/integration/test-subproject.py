@@ -4,7 +4,7 @@
 `[provide] dependency_names = dbpool-1.0` and a plain dependency('dbpool-1.0'), in a
 temporary directory with this source tree linked in as its subprojects/dbpool. Checks
 that the dependency came from the subproject, that the parent's program builds and
-runs, and that none of dbpool's tests, examples or benchmark were built (or even
+runs (in C, and in Vala with the subproject's vapi), and that none of dbpool's tests, examples or benchmark were built (or even
 defined) in the parent's build.
 
   test-subproject.py --source-root DIR --meson MESON
@@ -23,8 +23,8 @@ from integration import Failed, run
 def test(tmp, args):
     parent = os.path.join(tmp, 'parent')
     shutil.copytree(os.path.join(args.source_root, 'tests', 'subproject'), parent)
-    # A link, not a copy: meson reads the subproject where it is, as it would a
-    # checked-out wrap.
+    # A link, not a copy: with the wrap's directory present, meson uses it as it is
+    # and never fetches the wrap's URL.
     os.symlink(os.path.abspath(args.source_root), os.path.join(parent, 'subprojects', 'dbpool'))
     build = os.path.join(tmp, 'build')
     env = integration.clean_env()
@@ -44,11 +44,11 @@ def test(tmp, args):
     library = [t for t in targets if t['name'] == 'dbpool-1.0']
     if not library or not library[0]['defined_in'].startswith(os.path.join(parent, 'subprojects')):
         raise Failed(f'the library is not built from the subproject: {library}')
-    if 'parent' not in names:
-        raise Failed(f'the parent program is not among the targets: {names}')
+    if 'parent' not in names or 'parent-vala' not in names:
+        raise Failed(f'the parent programs are not among the targets: {names}')
 
     tests = json.loads(run([args.meson, 'introspect', build, '--tests'], env=env, quiet=True))
-    if [t['name'] for t in tests] != ['parent']:
+    if sorted(t['name'] for t in tests) != ['parent', 'parent-vala']:
         raise Failed(f'the parent build runs tests other than its own: '
                      f'{[t["name"] for t in tests]}')
 
