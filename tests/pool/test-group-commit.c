@@ -159,11 +159,15 @@ test_per_job_results (void)
 #define N_THREADS 8
 #define PER_THREAD 50
 
+static int threads_started;
+
 static gpointer
 execute_thread (gpointer data)
 {
   DbPool *pool = g_object_get_data (G_OBJECT (data), "pool");
   guint base = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (data), "base"));
+
+  g_atomic_int_inc (&threads_started);
 
   for (guint i = 0; i < PER_THREAD; i++)
     {
@@ -193,9 +197,10 @@ test_blocking_threads (void)
       g_object_set_data (args[i], "base", GUINT_TO_POINTER (i * 1000));
       threads[i] = g_thread_new ("execute", execute_thread, args[i]);
     }
-  /* Let every thread queue its first job behind the lease: wait until the pool has
-   * seen them (no sleep: the stats say how many writers wait). */
-  g_usleep (0);
+  /* Queued write jobs are not acquires (waiting_requests does not count them), so
+   * the test cannot await them; it waits until every thread started, and batches
+   * form from then on while each commit is on disk. */
+  test_wait_until (g_atomic_int_get (&threads_started) == N_THREADS, 10000);
   db_connection_release (hold);
 
   for (guint i = 0; i < N_THREADS; i++)
@@ -270,7 +275,8 @@ test_execute_batch (void)
   g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_CONSTRAINT);
   g_assert_cmpint (n, <, 0);
   g_test_message ("batch error: %s", error->message);
-  g_assert_nonnull (strstr (error->message, "5"));
+  /* Rows are counted from 1 in the message: k = 5 is the sixth. */
+  g_assert_nonnull (strstr (error->message, "Row 6 of 10"));
   g_clear_error (&error);
 
   n = db_pool_execute_batch_finish (pool, test_wait_result (&dict), &error);
@@ -347,6 +353,8 @@ write_fn (DbConnection  *conn,
       if (db_connection_execute (conn, "INSERT INTO t (u) VALUES (?)", g_variant_new ("(x)", u + 1), error) < 0)
         return NULL;
       break;
+    default:
+      g_assert_not_reached ();
     }
   return g_strdup ("done");
 }
@@ -399,6 +407,8 @@ test_run_async_jobs (void)
           g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE);
           g_assert_cmpint (n, ==, 0);
           break;
+        default:
+          g_assert_not_reached ();
         }
       g_clear_object (&results[k]);
     }
