@@ -2,6 +2,7 @@
 /* Group commit (issue 12): write jobs queued together share one transaction, each in
  * its own savepoint, and each is acknowledged only for its own work. */
 #include "test-common.h"
+#include "db-tuning-private.h"
 
 #define N_JOBS 64
 
@@ -482,6 +483,189 @@ test_timeouts (void)
   g_object_unref (after);
 }
 
+/* A job cancelled while it runs is interrupted and rolled back; the other jobs of its
+ * batch are not lost. */
+static int long_job_started;
+
+static gpointer
+long_job (DbConnection  *conn,
+          gpointer       data,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  g_autoptr(DbRows) rows = NULL;
+
+  if (db_connection_execute (conn, "INSERT INTO t (u) VALUES (2)", NULL, error) < 0)
+    return NULL;
+  g_atomic_int_set (&long_job_started, 1);
+  /* Runs for minutes unless interrupted. */
+  rows = db_connection_query (conn,
+                              "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                              "SELECT count(*) FROM c", NULL, error);
+  if (rows == NULL)
+    return NULL;
+  return g_strdup ("finished");
+}
+
+static void
+test_cancel_running (void)
+{
+  g_autoptr(DbPool) pool = gc_pool_new (TRUE, 0);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  GAsyncResult *before = NULL, *running = NULL, *after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbConnection) hold = test_acquire (pool, DB_ACCESS_WRITE);
+  gpointer res;
+
+  g_atomic_int_set (&long_job_started, 0);
+  db_pool_execute_async (pool, "INSERT INTO t (u) VALUES (1)", NULL, NULL, test_store_result, &before);
+  db_pool_run_async (pool, DB_ACCESS_WRITE, long_job, NULL, NULL, cancellable,
+                     test_store_result, &running);
+  db_pool_execute_async (pool, "INSERT INTO t (u) VALUES (3)", NULL, NULL, test_store_result, &after);
+  db_connection_release (hold);
+
+  test_wait_until (g_atomic_int_get (&long_job_started) == 1, 10000);
+  g_cancellable_cancel (cancellable);
+
+  res = db_pool_run_finish (pool, test_wait_result (&running), &error);
+  g_assert_null (res);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  db_pool_execute_finish (pool, test_wait_result (&before), NULL, &error);
+  g_assert_no_error (error);
+  db_pool_execute_finish (pool, test_wait_result (&after), NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (row_exists (pool, 1));
+  g_assert_false (row_exists (pool, 2));
+  g_assert_true (row_exists (pool, 3));
+  g_object_unref (before);
+  g_object_unref (running);
+  g_object_unref (after);
+}
+
+/* FIFO between write jobs and WRITE leases, read from the rowids: rows get ids in the
+ * order their writers ran. */
+static gint64
+rowid_of (DbPool *pool,
+          gint64  u)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbConnection) conn = test_acquire (pool, DB_ACCESS_READ);
+  g_autoptr(DbRows) rows = db_connection_query (conn, "SELECT id FROM t WHERE u = ?",
+                                                g_variant_new ("(x)", u), &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (db_rows_get_n_rows (rows), ==, 1);
+  return db_rows_get_int64 (rows, 0, 0);
+}
+
+static void
+lease_insert (DbPool       *pool,
+              GAsyncResult *result,
+              gint64        u)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbConnection) lease = db_pool_acquire_finish (pool, result, &error);
+
+  g_assert_no_error (error);
+  db_connection_execute (lease, "INSERT INTO t (u) VALUES (?)", g_variant_new ("(x)", u), &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_fifo (void)
+{
+  g_autoptr(DbPool) pool = gc_pool_new (TRUE, 0);
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *jobs[3] = { NULL };
+  GAsyncResult *lease = NULL, *late = NULL;
+  DbConnection *hold = test_acquire (pool, DB_ACCESS_WRITE);
+
+  /* A lease asked for after queued jobs waits for their batch. */
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    db_pool_execute_async (pool, "INSERT INTO t (u) VALUES (?)", g_variant_new ("(x)", (gint64) i),
+                           NULL, test_store_result, &jobs[i]);
+  db_pool_acquire_async (pool, DB_ACCESS_WRITE, NULL, test_store_result, &lease);
+  g_object_unref (hold);
+  lease_insert (pool, test_wait_result (&lease), 10);
+  g_clear_object (&lease);
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      db_pool_execute_finish (pool, test_wait_result (&jobs[i]), NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (rowid_of (pool, i), <, rowid_of (pool, 10));
+      g_clear_object (&jobs[i]);
+    }
+
+  /* Jobs queued after a waiting lease wait for it. */
+  hold = test_acquire (pool, DB_ACCESS_WRITE);
+  db_pool_acquire_async (pool, DB_ACCESS_WRITE, NULL, test_store_result, &lease);
+  db_pool_execute_async (pool, "INSERT INTO t (u) VALUES (21)", NULL, NULL, test_store_result, &late);
+  g_object_unref (hold);
+  lease_insert (pool, test_wait_result (&lease), 20);
+  g_clear_object (&lease);
+  db_pool_execute_finish (pool, test_wait_result (&late), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rowid_of (pool, 20), <, rowid_of (pool, 21));
+  g_object_unref (late);
+}
+
+/* No write is granted while a maintenance checkpoint runs: the hook, called while the
+ * checkpoint still holds the writer's turn, asks for a WRITE lease and must time out,
+ * while a READ lease is granted at once (so the pool itself is not stuck). */
+static DbPool *hook_pool;
+static int hook_calls;
+static int hook_write_error = -1;
+static gboolean hook_read_ok;
+
+static void
+checkpoint_hook (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbConnection) write = NULL;
+  g_autoptr(DbConnection) read = NULL;
+
+  if (g_atomic_int_add (&hook_calls, 1) != 0)
+    return;
+  write = db_pool_acquire (hook_pool, DB_ACCESS_WRITE, NULL, &error);
+  hook_write_error = error != NULL && error->domain == DB_POOL_ERROR ? error->code : 0;
+  g_clear_error (&error);
+  g_clear_object (&write);
+  read = db_pool_acquire (hook_pool, DB_ACCESS_READ, NULL, &error);
+  hook_read_ok = read != NULL;
+  g_clear_object (&read);
+  g_atomic_int_set (&hook_calls, 100);
+}
+
+static void
+test_checkpoint_holds_writer (void)
+{
+  g_autofree char *path = test_db_path ();
+  g_autoptr(DbPoolConfig) config = test_config (path, 2, 4);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbPool) pool = NULL;
+
+  db_pool_config_set_maintenance_interval_ms (config, 20);
+  db_pool_config_set_connection_timeout_ms (config, 150);
+  pool = test_pool_new (config);
+  db_pool_execute (pool, "CREATE TABLE t (u INTEGER)", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  hook_pool = pool;
+  _db_tuning.checkpoint_hook = checkpoint_hook;
+  test_wait_until (g_atomic_int_get (&hook_calls) >= 100, 10000);
+  _db_tuning.checkpoint_hook = NULL;
+  hook_pool = NULL;
+
+  g_assert_cmpint (hook_write_error, ==, DB_POOL_ERROR_TIMEOUT);
+  g_assert_true (hook_read_ok);
+  /* Once the checkpoint is over, writes go through again. */
+  db_pool_execute (pool, "INSERT INTO t VALUES (1)", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -496,6 +680,9 @@ main (int    argc,
   g_test_add_func ("/group-commit/run-async-jobs", test_run_async_jobs);
   g_test_add_func ("/group-commit/cancel-queued", test_cancel_queued);
   g_test_add_func ("/group-commit/timeouts", test_timeouts);
+  g_test_add_func ("/group-commit/cancel-running", test_cancel_running);
+  g_test_add_func ("/group-commit/fifo", test_fifo);
+  g_test_add_func ("/group-commit/checkpoint-holds-writer", test_checkpoint_holds_writer);
 
   return g_test_run ();
 }
