@@ -563,6 +563,14 @@ rowid_of (DbPool *pool,
   return db_rows_get_int64 (rows, 0, 0);
 }
 
+static guint
+waiting_requests (DbPool *pool)
+{
+  g_autoptr(DbPoolStats) stats = db_pool_get_stats (pool);
+
+  return stats->waiting_requests;
+}
+
 static void
 lease_insert (DbPool       *pool,
               GAsyncResult *result,
@@ -589,6 +597,9 @@ test_fifo (void)
   for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
     db_pool_execute_async (pool, "INSERT INTO t (u) VALUES (?)", g_variant_new ("(x)", (gint64) i),
                            NULL, test_store_result, &jobs[i]);
+  /* The queue's runner starts on a pool worker and only then asks for the writer's
+   * turn: the lease asked for after that must wait for it. */
+  test_wait_until (waiting_requests (pool) >= 1, 10000);
   db_pool_acquire_async (pool, DB_ACCESS_WRITE, NULL, test_store_result, &lease);
   g_object_unref (hold);
   lease_insert (pool, test_wait_result (&lease), 10);
@@ -604,6 +615,7 @@ test_fifo (void)
   /* Jobs queued after a waiting lease wait for it. */
   hold = test_acquire (pool, DB_ACCESS_WRITE);
   db_pool_acquire_async (pool, DB_ACCESS_WRITE, NULL, test_store_result, &lease);
+  test_wait_until (waiting_requests (pool) >= 1, 10000);
   db_pool_execute_async (pool, "INSERT INTO t (u) VALUES (21)", NULL, NULL, test_store_result, &late);
   g_object_unref (hold);
   lease_insert (pool, test_wait_result (&lease), 20);
