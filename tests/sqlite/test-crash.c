@@ -179,7 +179,8 @@ async_insert_done (GObject      *source,
   g_free (insert);
 }
 
-/* Main-loop writers: a few execute_async chains. */
+/* Main-loop writers: execute_async chains, each starting its next insert once the
+ * last one was acknowledged. */
 static void
 start_async_insert (Child *child)
 {
@@ -246,7 +247,10 @@ crash_child_main (const char *path,
   /* Runs until killed: nothing is ever joined or freed. */
   for (guint i = 0; i < 2; i++)
     g_thread_unref (g_thread_new ("crash-writer", child_writer_thread, &child));
-  for (guint i = 0; i < 3; i++)
+  /* Many execute_async chains in flight: the write queue runs them as group commits
+   * (several jobs per transaction), so kills land inside batches and in their
+   * shared COMMIT; each job is acknowledged only once its batch committed. */
+  for (guint i = 0; i < 32; i++)
     start_async_insert (&child);
 
   g_timeout_add_seconds (60, child_give_up, NULL);

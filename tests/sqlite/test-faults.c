@@ -18,6 +18,7 @@
  * Environment knobs:
  *   DBPOOL_FAULT_STRIDE        sweep every Nth call of the sync workload [1]
  *   DBPOOL_FAULT_ASYNC_STRIDE  sweep every Nth call of the async workload [4]
+ *   DBPOOL_FAULT_BATCH_STRIDE  sweep every Nth call of the batch workload [1]
  *   DBPOOL_FAULT_ONLY          sweep only the fault kinds whose name contains this
  *   DBPOOL_FAULT_VERBOSE       log every error the workload gets
  */
@@ -382,6 +383,14 @@ sync_workload (Workload *w,
 /* The asynchronous workload: the same operations through run_async, execute_async
  * and query_async, results delivered on the main loop.                            */
 
+typedef enum {
+  MODE_SYNC,
+  MODE_ASYNC,
+  MODE_BATCH,
+} Mode;
+
+static const char *const mode_names[] = { "sync", "async", "batch" };
+
 typedef struct
 {
   Workload *w;
@@ -513,6 +522,107 @@ async_workload (Workload *w,
 }
 
 /* ------------------------------------------------------------------------------- */
+/* The batch workload: every transaction in flight at once, queued behind a held   */
+/* WRITE lease so that the write queue runs them as one group commit (each job in  */
+/* its own savepoint, one COMMIT for all): a fault during one job or during the    */
+/* shared COMMIT must leave no acknowledged job without its rows and no job that   */
+/* failed before its commit with rows.                                              */
+
+static void
+batch_workload (Workload *w,
+                DbPool   *pool)
+{
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *res[N_TXN + 1] = { NULL };
+  AsyncTxn t[N_TXN + 1];
+  DbConnection *hold;
+  Fate created;
+  guint64 destroyed;
+
+  {
+    g_autoptr(GAsyncResult) cres = NULL;
+
+    destroyed = destroyed_of (pool);
+    db_pool_execute_async (pool, CREATE_SQL, NULL, NULL, store_result, &cres);
+    if (db_pool_execute_finish (pool, await (&cres), NULL, &error) >= 0)
+      w->create = FATE_ACKED;
+    else
+      {
+        w->create = FATE_DOUBT;
+        note_async_error (w, pool, destroyed, &error, "execute_async (create)");
+      }
+  }
+
+  created = w->create;
+  /* The batch's connection, if an error left it in doubt, is closed once for all
+   * its jobs, perhaps before the first callback runs: count from before the queue. */
+  destroyed = destroyed_of (pool);
+  /* Without the lease the first job could start before the others are queued. */
+  hold = db_pool_acquire (pool, DB_ACCESS_WRITE, NULL, &error);
+  if (hold == NULL)
+    note_async_error (w, pool, destroyed_of (pool), &error, "acquire (hold)");
+
+  for (guint txn = 1; txn <= N_TXN; txn++)
+    {
+      t[txn] = (AsyncTxn) { .w = w, .txn = txn, .n = txn % 3 == 0 ? 1 : 3 };
+      w->rows[txn] = t[txn].n;
+      if (txn % 3 == 0)
+        db_pool_execute_async (pool, INSERT_SQL, g_variant_new ("(uuu)", txn, 1u, 300u),
+                               NULL, store_result, &res[txn]);
+      else
+        db_pool_run_async (pool, DB_ACCESS_WRITE, async_txn_func, &t[txn], NULL, NULL,
+                           store_result, &res[txn]);
+    }
+  g_clear_object (&hold);
+
+  for (guint txn = 1; txn <= N_TXN; txn++)
+    {
+      if (txn % 3 == 0)
+        {
+          if (db_pool_execute_finish (pool, await (&res[txn]), NULL, &error) == 1)
+            w->fate[txn] = FATE_ACKED;
+          else
+            {
+              w->fate[txn] = FATE_DOUBT;
+              note_async_error (w, pool, destroyed, &error, "execute_async (batched insert)");
+            }
+        }
+      else if (db_pool_run_finish (pool, await (&res[txn]), &error) != NULL)
+        w->fate[txn] = FATE_ACKED;
+      else
+        {
+          /* As in the async workload: released savepoint, failed shared COMMIT. */
+          w->fate[txn] = t[txn].fate == FATE_ACKED ? FATE_DOUBT : t[txn].fate;
+          note_async_error (w, pool, destroyed, &error, "run_async (batched transaction)");
+        }
+      g_clear_object (&res[txn]);
+    }
+  /* The jobs ran write_txn, which creates the table when the first CREATE failed and
+   * notes that in w->create even if its job was rolled back later: only an
+   * acknowledged job proves the table is there. */
+  if (created != FATE_ACKED)
+    {
+      w->create = FATE_DOUBT;
+      for (guint txn = 1; txn <= N_TXN; txn++)
+        if (w->fate[txn] == FATE_ACKED)
+          w->create = FATE_ACKED;
+    }
+
+  {
+    g_autoptr(GAsyncResult) qres = NULL;
+    g_autoptr(DbRows) rows = NULL;
+
+    destroyed = destroyed_of (pool);
+    db_pool_query_async (pool, COUNT_SQL, NULL, NULL, store_result, &qres);
+    rows = db_pool_query_finish (pool, await (&qres), &error);
+    if (rows != NULL)
+      check_counts (w, rows);
+    else
+      note_async_error (w, pool, destroyed, &error, "query_async");
+  }
+}
+
+/* ------------------------------------------------------------------------------- */
 /* One run: open, work (perhaps under a fault), disarm, recover, close, verify.    */
 
 static DbPoolConfig *
@@ -634,7 +744,7 @@ assert_closed_and_drained (DbPool *pool)
  * work again once the fault is cleared. Returns how many calls of @point were made
  * before the close (in *calls_before_close) and in all (return value). */
 static guint
-run_once (gboolean          async,
+run_once (Mode              mode,
           const FaultKind  *kind,
           guint             nth,
           gboolean          persistent,
@@ -664,8 +774,10 @@ run_once (gboolean          async,
     {
       g_autoptr(DbPoolStats) stats = NULL;
 
-      if (async)
+      if (mode == MODE_ASYNC)
         async_workload (&w, pool);
+      else if (mode == MODE_BATCH)
+        batch_workload (&w, pool);
       else
         sync_workload (&w, pool);
 
@@ -739,10 +851,11 @@ run_once (gboolean          async,
 }
 
 static void
-sweep_kinds (gboolean async)
+sweep_kinds (Mode mode)
 {
-  guint stride = MAX (async ? env_uint ("DBPOOL_FAULT_ASYNC_STRIDE", 4)
-                            : env_uint ("DBPOOL_FAULT_STRIDE", 1), 1);
+  guint stride = MAX (mode == MODE_ASYNC ? env_uint ("DBPOOL_FAULT_ASYNC_STRIDE", 4)
+                      : mode == MODE_BATCH ? env_uint ("DBPOOL_FAULT_BATCH_STRIDE", 1)
+                      : env_uint ("DBPOOL_FAULT_STRIDE", 1), 1);
   const char *only = g_getenv ("DBPOOL_FAULT_ONLY");
   SweepStats total = { 0 };
   guint points = 0;
@@ -759,7 +872,7 @@ sweep_kinds (gboolean async)
 
       /* A clean run counts the calls there are to fail. */
       set_current (kind->name);
-      all = run_once (async, kind, 0, FALSE, &sweep, &before_close);
+      all = run_once (mode, kind, 0, FALSE, &sweep, &before_close);
       g_assert_cmpuint (sweep.hit, ==, 0);
 
       for (guint persistent = 0; persistent <= 1; persistent++)
@@ -769,18 +882,18 @@ sweep_kinds (gboolean async)
           for (guint nth = 1 + (k + persistent) % stride; nth <= last; nth += stride)
             {
               g_autofree char *what = g_strdup_printf ("%s %s, call %u of %u%s",
-                                                       async ? "async" : "sync", kind->name, nth,
+                                                       mode_names[mode], kind->name, nth,
                                                        last, persistent ? " and every one after" : "");
 
               set_current (what);
-              run_once (async, kind, nth, persistent, &sweep, NULL);
+              run_once (mode, kind, nth, persistent, &sweep, NULL);
               kind_points++;
             }
         }
 
       g_test_message ("%s %s: %u calls before close, %u with close; %u runs: fault hit %u, "
                       "reported %u, absorbed by SQLite %u, connection in doubt %u, pool open failed %u",
-                      async ? "async" : "sync", kind->name, before_close, all, sweep.runs - 1,
+                      mode_names[mode], kind->name, before_close, all, sweep.runs - 1,
                       sweep.hit, sweep.surfaced, sweep.absorbed, sweep.fatal, sweep.open_failed);
       g_assert_cmpuint (all, >, 0);
       points += kind_points;
@@ -793,7 +906,7 @@ sweep_kinds (gboolean async)
 
   g_test_message ("%s sweep: %u fault points swept (every %s; %u runs); the fault hit in %u, "
                   "reached the caller in %u, left a connection in doubt (discarded) in %u",
-                  async ? "async" : "sync", points, stride == 1 ? "call" : "few calls", total.runs,
+                  mode_names[mode], points, stride == 1 ? "call" : "few calls", total.runs,
                   total.hit, total.surfaced, total.fatal);
   if (only == NULL)
     {
@@ -806,13 +919,19 @@ sweep_kinds (gboolean async)
 static void
 test_sweep_sync (void)
 {
-  sweep_kinds (FALSE);
+  sweep_kinds (MODE_SYNC);
 }
 
 static void
 test_sweep_async (void)
 {
-  sweep_kinds (TRUE);
+  sweep_kinds (MODE_ASYNC);
+}
+
+static void
+test_sweep_batch (void)
+{
+  sweep_kinds (MODE_BATCH);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -1282,6 +1401,7 @@ main (int    argc,
 
   g_test_add_func ("/faults/sweep-sync", test_sweep_sync);
   g_test_add_func ("/faults/sweep-async", test_sweep_async);
+  g_test_add_func ("/faults/sweep-batch", test_sweep_batch);
   g_test_add_func ("/faults/unreadable", test_unreadable);
   g_test_add_func ("/faults/directory-moved", test_directory_moved);
   g_test_add_func ("/faults/file-deleted", test_file_deleted);
