@@ -97,6 +97,10 @@ gboolean  bench_run_sync        (const BenchSpec *spec, BenchResult *result, GEr
 /* bench-async.c: BENCH_ASYNC and BENCH_HOP, from this thread's main loop */
 gboolean  bench_run_async       (const BenchSpec *spec, BenchResult *result, GError **error);
 
+/* bench-group.c: the group-commit section, appended to @out as its own table. */
+gboolean  bench_group_section   (const char *path, double seconds, guint rounds, GString *out,
+                                 GError **error);
+
 /* bench-history.c: the HistoryStorage contenders. The rate is of diagnostics (of
  * queries for BENCH_QUERY), the percentiles of the queries' round trips. The first
  * query run fills the database if no BENCH_FILL ran. */

@@ -19,7 +19,7 @@ static char     *opt_lsp_data;
 static const GOptionEntry options[] = {
   { "quick", 0, 0, G_OPTION_ARG_NONE, &opt_quick, "The short version (seconds, not minutes)", NULL },
   { "section", 0, 0, G_OPTION_ARG_STRING, &opt_sections,
-    "Only these sections (default: all)", "read,write,async,history,tricks" },
+    "Only these sections (default: all)", "read,write,async,group,history,tricks" },
   { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_seconds,
     "Measured time per run (default 0.5, quick 0.1; tricks half of it)", "S" },
   { "rounds", 0, 0, G_OPTION_ARG_INT, &opt_rounds,
@@ -422,6 +422,7 @@ main (int    argc,
   g_autofree char *load_start = load_average (), *load_end = NULL;
   g_autofree Bench *b = g_new0 (Bench, 1);
   gint64 start = bench_now_ns ();
+  g_autoptr(GString) group = g_string_new (NULL);
   gboolean ok;
 
   /* Before anything touches SQLite, for every contender alike: the pool turns SQLite's
@@ -462,6 +463,8 @@ main (int    argc,
                                             G_N_ELEMENTS (write_rows), &error)) &&
        (!selected ("async") || run_section (b, "async point reads", 0, async_rows,
                                             G_N_ELEMENTS (async_rows), &error)) &&
+       (!selected ("group") || bench_group_section (b->db_path, b->seconds, b->rounds, group,
+                                                    &error)) &&
        (!selected ("history") || b->history == NULL || section_history (b, &error));
   for (guint i = 0; ok && selected ("tricks") && i < G_N_ELEMENTS (tricks); i++)
     if (b->history != NULL || tricks[i].field != offsetof (DbTuning, parser_renice))
@@ -478,6 +481,7 @@ main (int    argc,
                               b->seconds, b->rounds, 4 * b->rounds, b->seconds / 2,
                               (bench_now_ns () - start) / 1e9, load_start, load_end);
       print_table (b, out);
+      g_string_append (out, group->str);
       fputs (out->str, stdout);
     }
   else

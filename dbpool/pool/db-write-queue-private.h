@@ -62,6 +62,7 @@ struct _DbWriteJob
   GSource          *cancel_source;   /* async: on @task's context */
   gulong            cancel_id;       /* sync: a ::cancelled handler */
   gboolean          sync_done;
+  gboolean          become_runner;   /* sync: the runner role was handed to this caller */
   GCond            *sync_cond;
 
   DbWriteJobDone    done;            /* async only */

@@ -3,8 +3,10 @@
  *
  * At most one runner exists at a time (@runner_active). Whoever queues a job while
  * there is none starts one: a blocking caller (db_pool_execute()) becomes the runner
- * itself for one batch, so a job alone costs no thread switch; an async caller
- * pushes a runner onto the pool's workers. The runner takes the writer's turn like
+ * itself for one batch, so a job alone costs no thread switch, and then hands the
+ * role to the caller of the next job if that is blocking too (flat combining: that
+ * thread is woken anyway), else to a worker; an async caller pushes a runner onto
+ * the pool's workers. The runner takes the writer's turn like
  * any WRITE acquire, in the pool's FIFO order, then runs batches for as long as jobs
  * are queued and no WRITE lease is waiting; then it gives the turn back and, if jobs
  * remain, queues again behind that lease.
@@ -320,12 +322,38 @@ still_pending (DbWriteQueue *self)
   return more;
 }
 
+/* How long a blocking caller's runner keeps running others' statement jobs before it
+ * hands the role on and returns to its caller. */
+#define SYNC_RUNNER_SLICE_US 500
+
 static void runner_job (gpointer data);
 
 static void
 start_worker_runner (DbWriteQueue *self)
 {
   _db_pool_push_job (self->pool, runner_job, g_object_ref (self->pool));
+}
+
+/* A blocking caller's runner is done with its batch while jobs remain: the role goes
+ * to the caller of the next job if that is a blocking statement job (it is woken for
+ * it anyway, and its own job is in the next batch), else to a worker. */
+static void
+hand_over (DbWriteQueue *self)
+{
+  DbWriteJob *next;
+  gboolean to_caller = FALSE;
+
+  g_mutex_lock (&self->lock);
+  next = self->pending.head != NULL ? self->pending.head->data : NULL;
+  if (next != NULL && next->task == NULL && next->kind != DB_WRITE_JOB_RUN)
+    {
+      next->become_runner = TRUE;
+      g_cond_signal (next->sync_cond);
+      to_caller = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+  if (!to_caller)
+    start_worker_runner (self);
 }
 
 /* Runs batches on the writer's turn until the queue is empty (or, for a blocking
@@ -336,6 +364,7 @@ run_batches (DbWriteQueue *self,
 {
   DbPoolCore *core = _db_pool_get_core (self->pool);
   gboolean on_worker = own == NULL;
+  gint64 role_start_us = g_get_monotonic_time ();
 
   g_private_set (&in_runner, self);
   for (;;)
@@ -353,7 +382,7 @@ run_batches (DbWriteQueue *self,
             break;
           if (on_worker)
             continue;   /* for the jobs that have not waited a whole timeout yet */
-          start_worker_runner (self);
+          hand_over (self);
           break;
         }
 
@@ -370,7 +399,11 @@ run_batches (DbWriteQueue *self,
           _db_write_batch_run (self, core, lease, &batch, &not_run);
           requeue (self, &not_run);
 
-          keep = on_worker && has_pending (self) && _db_connection_is_trusted (lease) &&
+          /* A blocking caller's runner goes on for a short while (its own job is
+           * done, but its caller waits for it to return), which spares a hand-over
+           * per batch while other threads keep queueing. */
+          keep = (on_worker || g_get_monotonic_time () - role_start_us < SYNC_RUNNER_SLICE_US) &&
+                 has_pending (self) && _db_connection_is_trusted (lease) &&
                  !_db_pool_core_writer_wanted (core) && !_db_pool_core_is_closed (core);
           /* The last batch gives the writer back before its jobs are told: a caller
            * woken by its result finds the pool at rest. */
@@ -386,8 +419,8 @@ run_batches (DbWriteQueue *self,
         break;
       if (!on_worker)
         {
-          /* The role goes on, on a worker: the jobs behind are others'. */
-          start_worker_runner (self);
+          /* The jobs behind are others': the role goes on elsewhere. */
+          hand_over (self);
           break;
         }
       /* Jobs remain: queue for the writer's turn again, behind whoever asked. */
@@ -501,10 +534,21 @@ _db_write_queue_run (DbWriteQueue *self,
   if (start)
     run_batches (self, job);
 
-  g_mutex_lock (&self->lock);
-  while (!job->sync_done)
-    g_cond_wait (&cond, &self->lock);
-  g_mutex_unlock (&self->lock);
+  for (;;)
+    {
+      gboolean become;
+
+      g_mutex_lock (&self->lock);
+      while (!job->sync_done && !job->become_runner)
+        g_cond_wait (&cond, &self->lock);
+      become = job->become_runner;
+      job->become_runner = FALSE;
+      g_mutex_unlock (&self->lock);
+      if (!become)
+        break;
+      /* Even if the job was cancelled meanwhile: the role must go on. */
+      run_batches (self, job);
+    }
 
   g_cancellable_disconnect (job->cancellable, job->cancel_id);
   g_cond_clear (&cond);
