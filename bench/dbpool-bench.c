@@ -278,7 +278,8 @@ section_history (Bench   *b,
   return run_cases (b, first, 1, error);
 }
 
-/* Each trick where it is meant to matter, with dbpool sync (DbStatement, reacquire). */
+/* Each trick where it is meant to matter, with dbpool sync (DbStatement, reacquire),
+ * or query_async for the async one. */
 typedef struct
 {
   const char *name;
@@ -298,6 +299,8 @@ static const TrickDef tricks[] = {
   { "statement memo", offsetof (DbTuning, statement_memo), 0, 1, 16, "point reads" },
   { "spare statement", offsetof (DbTuning, spare_statement), 0, 1, 16, "point reads" },
   { "parser renice", offsetof (DbTuning, parser_renice), 0, 1, 16, "file-history query p99 while ingesting" },
+  { "gathered completions", offsetof (DbTuning, gathered_completions), 0, 16, 16,
+    "query_async point reads, 16 in flight" },
 };
 
 /* The trick on and off (everything else as shipped), in alternating order; the "on"
@@ -308,9 +311,11 @@ run_trick (Bench           *b,
            GError         **error)
 {
   gboolean history = t->field == offsetof (DbTuning, parser_renice);
-  BenchContender who = history ? BENCH_QUERY_INGESTING : BENCH_POOL;
+  gboolean async = t->field == offsetof (DbTuning, gathered_completions);
+  BenchContender who = history ? BENCH_QUERY_INGESTING : async ? BENCH_ASYNC : BENCH_POOL;
   guint first = b->n_cases;
-  g_autofree char *threads = history ? g_strdup ("1 + 4 producers") : g_strdup_printf ("%u", t->threads);
+  g_autofree char *threads = history ? g_strdup ("1 + 4 producers")
+                             : g_strdup_printf ("%u%s", t->threads, async ? " in flight" : "");
   g_autofree char *on = g_strdup_printf ("%s on: %s", t->name, t->workload);
   g_autofree char *off = g_strdup_printf ("%s off: %s", t->name, t->workload);
   DbTuning off_tuning = bench_default_tuning;

@@ -7,4 +7,5 @@ DbTuning _db_tuning = {
   .statement_memo = TRUE,
   .spare_statement = TRUE,
   .parser_renice = TRUE,
+  .gathered_completions = TRUE,
 };
