@@ -179,6 +179,101 @@ test_run_async (void)
   }
 }
 
+/* ---- results gathered ------------------------------------------------------------ */
+
+/* Results that came in while the owner context was busy are delivered by one source
+ * in one dispatch, in the order they came in, each callback on the owner thread. */
+typedef struct
+{
+  int       finished;       /* atomic: functions that ran on a worker */
+  guint     n_done;
+  GSource  *sources[8];     /* g_main_current_source() of each callback, in call order */
+  int       order[8];
+  GThread  *thread;         /* where the callbacks must run */
+} Gathered;
+
+static gpointer
+count_finished (DbConnection  *conn,
+                gpointer       data,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  Gathered *g = ((gpointer *) data)[0];
+
+  g_atomic_int_inc (&g->finished);
+  return data;
+}
+
+static void
+gathered_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  gpointer *op = db_pool_run_finish (DB_POOL (source), result, &error);
+  Gathered *g = op[0];
+
+  g_assert_no_error (error);
+  g_assert_true (g_thread_self () == g->thread);
+  g_assert_cmpuint (g->n_done, <, G_N_ELEMENTS (g->sources));
+  g->sources[g->n_done] = g_main_current_source ();
+  g->order[g->n_done] = GPOINTER_TO_INT (op[1]);
+  g->n_done++;
+}
+
+static void
+run_gathered (DbPool       *pool,
+              GMainContext *context)
+{
+  Gathered g = { .thread = g_thread_self () };
+  gpointer ops[G_N_ELEMENTS (g.sources)][2];
+
+  /* One connection: the functions run one after the other, in FIFO order. */
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    {
+      ops[i][0] = &g;
+      ops[i][1] = GINT_TO_POINTER (i);
+      db_pool_run_async (pool, DB_ACCESS_READ, count_finished, ops[i], NULL, NULL,
+                         gathered_done, ops[i]);
+    }
+  /* The owner context is not iterated until every result is queued (the last one a
+   * moment after its function returned). */
+  test_wait_until (g_atomic_int_get (&g.finished) == G_N_ELEMENTS (ops), 20000);
+  g_usleep (300 * 1000);
+  while (g.n_done < G_N_ELEMENTS (ops))
+    g_main_context_iteration (context, TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    {
+      g_assert_cmpint (g.order[i], ==, (int) i);
+      g_assert_nonnull (g.sources[i]);
+      g_assert_true (g.sources[i] == g.sources[0]);
+    }
+}
+
+static gpointer
+gathered_thread (gpointer data)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  run_gathered (data, context);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void
+test_results_gathered (void)
+{
+  g_autofree char *path = test_db_path ();
+  g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
+  g_autoptr(DbPool) pool = test_pool_new (config);
+
+  run_gathered (pool, NULL);
+  /* Another thread's own context gets its results there, not on the main one. */
+  g_thread_join (g_thread_new ("gathered", gathered_thread, pool));
+}
+
 /* A waiter queued with no timeout and no cancellable has no GSource holding its task:
  * the queue itself must keep it alive (a use-after-free found under valgrind). */
 static gpointer
@@ -541,6 +636,7 @@ main (int    argc,
   g_test_add_func ("/pool-async/new-error", test_async_new_error);
   g_test_add_func ("/pool-async/execute-query", test_execute_query_async);
   g_test_add_func ("/pool-async/run", test_run_async);
+  g_test_add_func ("/pool-async/results-gathered", test_results_gathered);
   g_test_add_func ("/pool-async/queued-without-timeout", test_queued_without_timeout);
   g_test_add_func ("/pool-async/timeout-and-cancel", test_async_timeout_and_cancel);
   g_test_add_func ("/pool-async/cancel-running-statement", test_cancel_running_statement);
