@@ -301,6 +301,8 @@ static const TrickDef tricks[] = {
   { "parser renice", offsetof (DbTuning, parser_renice), 0, 1, 16, "file-history query p99 while ingesting" },
   { "gathered completions", offsetof (DbTuning, gathered_completions), 0, 16, 16,
     "query_async point reads, 16 in flight" },
+  { "statement runner", offsetof (DbTuning, statement_runner), 0, 16, 16,
+    "query_async point reads, 16 in flight" },
 };
 
 /* The trick on and off (everything else as shipped), in alternating order; the "on"
@@ -311,7 +313,8 @@ run_trick (Bench           *b,
            GError         **error)
 {
   gboolean history = t->field == offsetof (DbTuning, parser_renice);
-  gboolean async = t->field == offsetof (DbTuning, gathered_completions);
+  gboolean async = t->field == offsetof (DbTuning, gathered_completions) ||
+                   t->field == offsetof (DbTuning, statement_runner);
   BenchContender who = history ? BENCH_QUERY_INGESTING : async ? BENCH_ASYNC : BENCH_POOL;
   guint first = b->n_cases;
   g_autofree char *threads = history ? g_strdup ("1 + 4 producers")

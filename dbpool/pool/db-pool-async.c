@@ -9,6 +9,7 @@
 #include "db-connection-private.h"
 #include "db-pool-core-private.h"
 #include "db-pool-private.h"
+#include "db-statement-runner-private.h"
 #include "db-write-queue-private.h"
 
 static void
@@ -243,10 +244,16 @@ op_done (DbPool   *self,
 {
   g_autoptr(GTask) task = _db_waiter_take_task (waiter);
 
+  OpData *op = (OpData *) waiter;
+
   if (waiter->error != NULL)
     g_task_return_error (task, g_steal_pointer (&waiter->error));
-  else
+  else if (op->kind == OP_RUN)
+    /* The caller's function may block: a worker of its own. */
     _db_pool_push_job (self, op_job, g_object_ref (task));
+  else
+    _db_statement_runner_push (_db_pool_get_statement_runner (self), op_job,
+                               g_object_ref (task));
 }
 
 static void

@@ -8,4 +8,5 @@ DbTuning _db_tuning = {
   .spare_statement = TRUE,
   .parser_renice = TRUE,
   .gathered_completions = TRUE,
+  .statement_runner = TRUE,
 };
