@@ -189,6 +189,15 @@ op_job (gpointer data)
   if (cancellable != NULL)
     handler_id = g_cancellable_connect (cancellable, G_CALLBACK (_db_connection_interrupt),
                                         lease, NULL);
+  /* Cancelled while it waited for a worker: SQLite forgets an interrupt that comes
+   * before the statement starts, so the statement would run to its end. */
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_cancellable_disconnect (cancellable, handler_id);
+      db_connection_release (lease);
+      _db_completion_return_error (g_steal_pointer (&task), _db_waiter_cancelled_error ());
+      return;
+    }
 
   switch (op->kind)
     {

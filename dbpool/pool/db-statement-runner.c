@@ -46,6 +46,7 @@ _db_statement_runner_new (DbPool *pool)
   g_mutex_init (&self->lock);
   g_queue_init (&self->items);
   self->max_drainers = MAX (g_get_num_processors (), 1);
+  self->last_progress_us = g_get_monotonic_time ();
   return self;
 }
 

@@ -289,6 +289,55 @@ test_results_gathered (void)
   g_thread_join (g_thread_new ("gathered", gathered_thread, pool));
 }
 
+/* ---- statements that run long --------------------------------------------------- */
+
+/* Async statements share a few workers (about one per processor); statements that
+ * run long must not hold up a quick one behind them: once nothing finished for a
+ * while, a new statement gets a worker of its own. */
+#define ENDLESS "SELECT (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) " \
+                "SELECT count(*) FROM c)"
+
+static void
+test_long_statements_do_not_hold_up_quick_ones (void)
+{
+  g_autofree char *path = test_db_path ();
+  guint n_long = MAX (g_get_num_processors (), 1) + 1;
+  g_autoptr(DbPoolConfig) config = test_config (path, 1, n_long + 2);
+  g_autoptr(DbPool) pool = test_pool_new (config);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree GAsyncResult **long_res = g_new0 (GAsyncResult *, n_long);
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbRows) rows = NULL;
+  gint64 start;
+
+  for (guint i = 0; i < n_long; i++)
+    db_pool_query_async (pool, ENDLESS, NULL, cancellable, store_result, &long_res[i]);
+  /* Long enough for every endless statement to be running. */
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 200 * 1000)
+    g_main_context_iteration (NULL, FALSE) ? (void) 0 : g_usleep (1000);
+
+  db_pool_query_async (pool, "SELECT 42", NULL, NULL, store_result, &res);
+  test_wait_until (res != NULL, 10000);
+  rows = db_pool_query_finish (pool, res, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (db_rows_get_int64 (rows, 0, 0), ==, 42);
+  for (guint i = 0; i < n_long; i++)
+    g_assert_null (long_res[i]);
+
+  g_cancellable_cancel (cancellable);
+  for (guint i = 0; i < n_long; i++)
+    {
+      g_autoptr(GError) cancelled = NULL;
+
+      test_wait_until (long_res[i] != NULL, 20000);
+      g_assert_null (db_pool_query_finish (pool, long_res[i], &cancelled));
+      g_assert_error (cancelled, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_object (&long_res[i]);
+    }
+}
+
 /* A waiter queued with no timeout and no cancellable has no GSource holding its task:
  * the queue itself must keep it alive (a use-after-free found under valgrind). */
 static gpointer
@@ -652,6 +701,7 @@ main (int    argc,
   g_test_add_func ("/pool-async/execute-query", test_execute_query_async);
   g_test_add_func ("/pool-async/run", test_run_async);
   g_test_add_func ("/pool-async/results-gathered", test_results_gathered);
+  g_test_add_func ("/pool-async/long-statements", test_long_statements_do_not_hold_up_quick_ones);
   g_test_add_func ("/pool-async/queued-without-timeout", test_queued_without_timeout);
   g_test_add_func ("/pool-async/timeout-and-cancel", test_async_timeout_and_cancel);
   g_test_add_func ("/pool-async/cancel-running-statement", test_cancel_running_statement);
