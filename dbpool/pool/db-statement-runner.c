@@ -5,11 +5,12 @@
  * so what is left is CPU work: bind, step, build the rows. A drainer is a job on
  * the pool's GThreadPool that runs queued operations until the queue is empty, then
  * ends. There are at most as many drainers as processors while they make progress:
- * more threads than cores only add wake-ups and context switches. If no operation
- * has finished for STALL_US (long statements, or a worker that is not scheduled),
- * a new operation starts one more drainer, so slow statements do not hold up quick
- * ones for long; the number of connections bounds the drainers in any case, as each
- * queued operation holds one.
+ * more threads than cores only add wake-ups and context switches. The runner is
+ * stalled when no operation finished for STALL_US (long statements, or workers that
+ * are not scheduled): then a new operation starts one more drainer, and a drainer
+ * that takes an operation and leaves others queued starts another, so slow
+ * statements hold up quick ones for about STALL_US, not for as long as they run.
+ * Each queued operation holds a connection: max-connections bounds the drainers.
  *
  * Threading: one mutex, this runner's own, guards the queue and the counters; it is
  * never held while an operation runs. Each drainer holds a reference on the pool,
@@ -34,7 +35,7 @@ struct _DbStatementRunner
   GQueue   items;
   guint    n_drainers;
   guint    max_drainers;      /* while they make progress */
-  gint64   last_progress_us;  /* a drainer last took an operation */
+  gint64   last_progress_us;  /* an operation last finished, or the runner woke up */
 };
 
 DbStatementRunner *
@@ -58,19 +59,38 @@ _db_statement_runner_free (DbStatementRunner *self)
   g_free (self);
 }
 
+static inline gboolean
+stalled_locked (DbStatementRunner *self,
+                gint64             now)
+{
+  return now - self->last_progress_us >= STALL_US;
+}
+
+static void drain_job (gpointer data);
+
+static void
+start_drainer (DbStatementRunner *self)
+{
+  _db_pool_push_job (self->pool, drain_job, g_object_ref (self->pool));
+}
+
 static void
 drain_job (gpointer data)
 {
   g_autoptr(DbPool) pool = data;
   DbStatementRunner *self = _db_pool_get_statement_runner (pool);
+  gboolean finished_one = FALSE;
 
   for (;;)
     {
+      gint64 now = g_get_monotonic_time ();
+      gboolean helper;
       GList *l;
       Item *item;
 
       g_mutex_lock (&self->lock);
-      self->last_progress_us = g_get_monotonic_time ();
+      if (finished_one)
+        self->last_progress_us = now;
       l = g_queue_pop_head_link (&self->items);
       if (l == NULL)
         {
@@ -78,11 +98,18 @@ drain_job (gpointer data)
           g_mutex_unlock (&self->lock);
           return;
         }
+      /* What this one leaves queued would wait for a stalled drainer. */
+      helper = self->items.length > 0 && stalled_locked (self, now);
+      if (helper)
+        self->n_drainers++;
       g_mutex_unlock (&self->lock);
 
+      if (helper)
+        start_drainer (self);
       item = l->data;
       item->func (item->data);
       g_free (item);
+      finished_one = TRUE;
     }
 }
 
@@ -93,6 +120,7 @@ _db_statement_runner_push (DbStatementRunner *self,
 {
   Item *item;
   gboolean start;
+  gint64 now;
 
   /* Off (dbpool-bench measures the trick): a worker woken per operation. */
   if (!_db_tuning.statement_runner)
@@ -106,14 +134,17 @@ _db_statement_runner_push (DbStatementRunner *self,
   item->func = func;
   item->data = data;
 
+  now = g_get_monotonic_time ();
   g_mutex_lock (&self->lock);
+  /* An idle runner is not stalled: it starts counting now. */
+  if (self->n_drainers == 0)
+    self->last_progress_us = now;
   g_queue_push_tail_link (&self->items, &item->link);
-  start = self->n_drainers < self->max_drainers ||
-          g_get_monotonic_time () - self->last_progress_us >= STALL_US;
+  start = self->n_drainers < self->max_drainers || stalled_locked (self, now);
   if (start)
     self->n_drainers++;
   g_mutex_unlock (&self->lock);
 
   if (start)
-    _db_pool_push_job (self->pool, drain_job, g_object_ref (self->pool));
+    start_drainer (self);
 }
