@@ -5,8 +5,17 @@
  * Their floor (BENCH_HOP) makes the same two thread hops as query_async, a job on a
  * GThreadPool and a GTask result delivered on this thread's main context, around the
  * same prepared statement on raw connections, and nothing else: no pool, no lease,
- * no GVariant, no DbRows. */
+ * no GVariant, no DbRows.
+ *
+ * BENCH_GOM is gom 0.4's GomAdapter, what a GNOME application would otherwise use:
+ * one adapter thread that drains its queue of reads, each on the adapter's own
+ * connection with the same prepared statement, its result a GTask returned on this
+ * thread's main context. Built only when gom-1.0 is found. */
 #include "bench.h"
+
+#ifdef BENCH_HAVE_GOM
+#include <gom/gom.h>
+#endif
 
 typedef struct
 {
@@ -19,6 +28,9 @@ typedef struct
   const BenchSpec *spec;
   DbPool          *pool;           /* BENCH_ASYNC */
   GThreadPool     *workers;        /* BENCH_HOP */
+  gpointer         gom;            /* BENCH_GOM: a GomAdapter */
+  sqlite3_stmt    *gom_stmt[2];    /* prepared on the adapter's thread, first use */
+  gint             gom_closing;    /* atomic: until the adapter thread finalized them */
   GMutex           idle_lock;
   GPtrArray       *idle;           /* RawConn, BENCH_HOP */
   guint64          rng;
@@ -50,7 +62,7 @@ done (GObject      *source,
   g_autoptr(DbRows) rows = NULL;
   gboolean ok;
 
-  if (run->workers != NULL)
+  if (run->workers != NULL || run->gom != NULL)
     ok = g_task_propagate_boolean (G_TASK (res), &error);
   else if (op->write)
     ok = db_pool_execute_finish (DB_POOL (source), res, NULL, &error) == 1;
@@ -98,6 +110,40 @@ hop_job (gpointer data,
     g_task_return_error (task, error);
 }
 
+#ifdef BENCH_HAVE_GOM
+/* On gom's adapter thread, which owns the handle: the same raw read as hop_job. */
+static void
+gom_job (GomAdapter *adapter,
+         gpointer    data)
+{
+  g_autoptr(GTask) task = data;
+  AsyncOp *op = g_task_get_task_data (task);
+  AsyncRun *run = op->run;
+  sqlite3 *db = gom_adapter_get_handle (adapter);
+  sqlite3_stmt **stmt = &run->gom_stmt[op->write];
+  GError *error = NULL;
+
+  if (*stmt != NULL || bench_prepare (db, op->write, stmt, &error))
+    bench_raw_op (db, *stmt, op->write, op->key, &error);
+  if (error == NULL)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+gom_finalize_job (GomAdapter *adapter,
+                  gpointer    data)
+{
+  AsyncRun *run = data;
+
+  g_clear_pointer (&run->gom_stmt[0], sqlite3_finalize);
+  g_clear_pointer (&run->gom_stmt[1], sqlite3_finalize);
+  g_atomic_int_set (&run->gom_closing, FALSE);
+  g_main_context_wakeup (NULL);
+}
+#endif
+
 static void
 submit (AsyncRun *run)
 {
@@ -120,6 +166,18 @@ submit (AsyncRun *run)
       g_task_set_task_data (task, op, NULL);
       g_thread_pool_push (run->workers, task, NULL);
     }
+#ifdef BENCH_HAVE_GOM
+  else if (run->gom != NULL)
+    {
+      GTask *task = g_task_new (NULL, NULL, done, op);
+
+      g_task_set_task_data (task, op, NULL);
+      if (op->write)
+        gom_adapter_queue_write (run->gom, gom_job, task);
+      else
+        gom_adapter_queue_read (run->gom, gom_job, task);
+    }
+#endif
   else if (op->write)
     db_pool_execute_async (run->pool, BENCH_SQL_INSERT,
                            g_variant_new ("(xs)", op->key, BENCH_PAYLOAD), NULL, done, op);
@@ -166,6 +224,13 @@ bench_run_async (const BenchSpec  *spec,
   run.idle = g_ptr_array_new_with_free_func (raw_conn_free);
   if (spec->contender == BENCH_ASYNC)
     ok = (run.pool = bench_pool_new (spec, error)) != NULL;
+#ifdef BENCH_HAVE_GOM
+  else if (spec->contender == BENCH_GOM)
+    {
+      run.gom = gom_adapter_new ();
+      ok = gom_adapter_open_sync (run.gom, spec->db_path, error);
+    }
+#endif
   else
     {
       /* As many connections and threads as the pool would use for this many in flight. */
@@ -198,6 +263,19 @@ bench_run_async (const BenchSpec  *spec,
 
   if (run.workers != NULL)
     g_thread_pool_free (run.workers, FALSE, TRUE);
+#ifdef BENCH_HAVE_GOM
+  if (run.gom != NULL)
+    {
+      /* The statements belong to the adapter's thread: finalized there, before the
+       * handle closes. */
+      run.gom_closing = TRUE;
+      gom_adapter_queue_read (run.gom, gom_finalize_job, &run);
+      while (g_atomic_int_get (&run.gom_closing))
+        g_main_context_iteration (NULL, TRUE);
+      gom_adapter_close_sync (run.gom, NULL);
+      g_clear_object (&run.gom);
+    }
+#endif
   if (spec->contender == BENCH_ASYNC)
     bench_pool_close (g_steal_pointer (&run.pool));
   g_ptr_array_unref (run.idle);

@@ -49,6 +49,7 @@ typedef enum {
   BENCH_POOL_EVERYDAY_EXCLUSIVE, /* BENCH_POOL_EVERYDAY on a pool in exclusive mode */
   BENCH_ASYNC,         /* query_async / execute_async, N in flight on a main loop */
   BENCH_HOP,           /* the floor of async: a GThreadPool job and a GTask around a raw read */
+  BENCH_GOM,           /* gom 0.4's GomAdapter: its thread's queue, a GTask around a raw read */
   /* HistoryStorage, with the LSP captures */
   BENCH_PARSE,         /* the limit of ingestion: json-glib parsing them, storing nothing */
   BENCH_FILL,          /* 4 producers recording into the empty database, to the target */
@@ -94,7 +95,7 @@ double    bench_median          (const double *values, guint n);
 /* bench-sync.c: the blocking contenders, on spec->threads threads */
 gboolean  bench_run_sync        (const BenchSpec *spec, BenchResult *result, GError **error);
 
-/* bench-async.c: BENCH_ASYNC and BENCH_HOP, from this thread's main loop */
+/* bench-async.c: BENCH_ASYNC, BENCH_HOP and BENCH_GOM, from this thread's main loop */
 gboolean  bench_run_async       (const BenchSpec *spec, BenchResult *result, GError **error);
 
 /* bench-group.c: the group-commit section, appended to @out as its own table. */

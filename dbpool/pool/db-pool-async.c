@@ -5,9 +5,11 @@
  * of the pool's workers; the GTask returns its result on the caller's context. */
 #include <gio/gio.h>
 
+#include "db-completion-private.h"
 #include "db-connection-private.h"
 #include "db-pool-core-private.h"
 #include "db-pool-private.h"
+#include "db-statement-runner-private.h"
 #include "db-write-queue-private.h"
 
 static void
@@ -29,10 +31,11 @@ acquire_open_job (gpointer data)
   DbSlot *slot = _db_pool_core_take_grant (_db_pool_get_core (self), waiter, &error);
 
   if (slot == NULL)
-    g_task_return_error (task, error);
+    _db_completion_return_error (g_steal_pointer (&task), error);
   else
-    g_task_return_pointer (task, _db_connection_new_lease (self, slot, waiter->access),
-                           g_object_unref);
+    _db_completion_return_pointer (g_steal_pointer (&task),
+                                   _db_connection_new_lease (self, slot, waiter->access),
+                                   g_object_unref);
 }
 
 static void
@@ -48,10 +51,11 @@ acquire_done (DbPool   *self,
   else
     /* If the task was cancelled meanwhile, GTask drops this lease, which returns the
      * connection to the pool: a cancel racing a handoff loses nothing. */
-    g_task_return_pointer (task,
-                           _db_connection_new_lease (self, g_steal_pointer (&waiter->slot),
-                                                     waiter->access),
-                           g_object_unref);
+    _db_completion_return_pointer (g_steal_pointer (&task),
+                                   _db_connection_new_lease (self,
+                                                             g_steal_pointer (&waiter->slot),
+                                                             waiter->access),
+                                   g_object_unref);
 }
 
 /**
@@ -150,13 +154,13 @@ job_done (DbWriteJob *job)
   g_autoptr(GTask) task = g_steal_pointer (&job->task);
 
   if (job->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&job->error));
+    _db_completion_return_error (g_steal_pointer (&task), g_steal_pointer (&job->error));
   else if (op->kind == OP_RUN)
-    g_task_return_pointer (task, job->result, NULL);
+    _db_completion_return_pointer (g_steal_pointer (&task), job->result, NULL);
   else
     {
       op->last_insert_rowid = job->last_insert_rowid;
-      g_task_return_int (task, job->changes);
+      _db_completion_return_int (g_steal_pointer (&task), job->changes);
     }
 }
 
@@ -175,7 +179,7 @@ op_job (gpointer data)
   slot = _db_pool_core_take_grant (_db_pool_get_core (self), &op->waiter, &error);
   if (slot == NULL)
     {
-      g_task_return_error (task, error);
+      _db_completion_return_error (g_steal_pointer (&task), error);
       return;
     }
 
@@ -185,6 +189,15 @@ op_job (gpointer data)
   if (cancellable != NULL)
     handler_id = g_cancellable_connect (cancellable, G_CALLBACK (_db_connection_interrupt),
                                         lease, NULL);
+  /* Cancelled while it waited for a worker: SQLite forgets an interrupt that comes
+   * before the statement starts, so the statement would run to its end. */
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_cancellable_disconnect (cancellable, handler_id);
+      db_connection_release (lease);
+      _db_completion_return_error (g_steal_pointer (&task), _db_waiter_cancelled_error ());
+      return;
+    }
 
   switch (op->kind)
     {
@@ -195,9 +208,9 @@ op_job (gpointer data)
         g_cancellable_disconnect (cancellable, handler_id);
         db_connection_release (lease);
         if (error != NULL)
-          g_task_return_error (task, error);
+          _db_completion_return_error (g_steal_pointer (&task), error);
         else
-          g_task_return_pointer (task, result, NULL);
+          _db_completion_return_pointer (g_steal_pointer (&task), result, NULL);
       }
       break;
 
@@ -209,9 +222,9 @@ op_job (gpointer data)
         g_cancellable_disconnect (cancellable, handler_id);
         db_connection_release (lease);
         if (error != NULL)
-          g_task_return_error (task, error);
+          _db_completion_return_error (g_steal_pointer (&task), error);
         else
-          g_task_return_int (task, changes);
+          _db_completion_return_int (g_steal_pointer (&task), changes);
       }
       break;
 
@@ -222,9 +235,9 @@ op_job (gpointer data)
         g_cancellable_disconnect (cancellable, handler_id);
         db_connection_release (lease);
         if (error != NULL)
-          g_task_return_error (task, error);
+          _db_completion_return_error (g_steal_pointer (&task), error);
         else
-          g_task_return_pointer (task, rows, g_object_unref);
+          _db_completion_return_pointer (g_steal_pointer (&task), rows, g_object_unref);
       }
       break;
 
@@ -240,10 +253,16 @@ op_done (DbPool   *self,
 {
   g_autoptr(GTask) task = _db_waiter_take_task (waiter);
 
+  OpData *op = (OpData *) waiter;
+
   if (waiter->error != NULL)
     g_task_return_error (task, g_steal_pointer (&waiter->error));
-  else
+  else if (op->kind == OP_RUN)
+    /* The caller's function may block: a worker of its own. */
     _db_pool_push_job (self, op_job, g_object_ref (task));
+  else
+    _db_statement_runner_push (_db_pool_get_statement_runner (self), op_job,
+                               g_object_ref (task));
 }
 
 static void

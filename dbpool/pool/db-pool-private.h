@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 
 typedef struct _DbPoolCore DbPoolCore;
 typedef struct _DbWriteQueue DbWriteQueue;
+typedef struct _DbStatementRunner DbStatementRunner;
 
 /* Called by a lease when it is released: @slot goes back to the pool (or is closed if
  * it can no longer be trusted, has expired, or the pool is closing). */
@@ -36,6 +37,7 @@ DbPoolCore   *_db_pool_get_core          (DbPool        *self);
 /* DbPoolConfig:name, fixed at construction: for metrics and log messages. */
 const char   *_db_pool_get_name          (DbPool        *self);
 DbWriteQueue *_db_pool_get_write_queue   (DbPool        *self);
+DbStatementRunner *_db_pool_get_statement_runner (DbPool      *self);
 gboolean      _db_pool_detects_leaks     (DbPool        *self);
 /* Counters changed: a coalesced notify:: follows on the owner context. */
 void          _db_pool_stats_changed     (DbPool        *self);

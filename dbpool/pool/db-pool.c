@@ -5,6 +5,7 @@
 #include "db-enum-types.h"
 #include "db-pool-core-private.h"
 #include "db-pool-private.h"
+#include "db-statement-runner-private.h"
 #include "db-write-queue-private.h"
 
 /**
@@ -56,6 +57,7 @@ struct _DbPool
   DbPoolConfig    *applied;        /* what config must show: changes to it are undone */
   DbPoolCore      *core;
   DbWriteQueue    *write_queue;
+  DbStatementRunner *statement_runner;
   gboolean         detects_leaks;  /* atomic: reconfigure() may change it */
 
   GMainContext    *owner_context;
@@ -144,6 +146,12 @@ DbWriteQueue *
 _db_pool_get_write_queue (DbPool *self)
 {
   return self->write_queue;
+}
+
+DbStatementRunner *
+_db_pool_get_statement_runner (DbPool *self)
+{
+  return self->statement_runner;
 }
 
 const char *
@@ -827,6 +835,7 @@ db_pool_constructed (GObject *object)
   self->detects_leaks = limits.leak_threshold_ms > 0;
   self->core = _db_pool_core_new (self, &settings, &limits);
   self->write_queue = _db_write_queue_new (self, group_commit, group_commit_max_jobs);
+  self->statement_runner = _db_statement_runner_new (self);
 
   /* Threads are started lazily. */
   self->workers = g_thread_pool_new (job_run, NULL, n_workers_for (limits.max_connections),
@@ -876,6 +885,7 @@ db_pool_finalize (GObject *object)
   g_clear_pointer (&self->name, g_free);
   g_clear_object (&self->applied);
   g_clear_pointer (&self->write_queue, _db_write_queue_free);
+  g_clear_pointer (&self->statement_runner, _db_statement_runner_free);
   g_clear_pointer (&self->core, _db_pool_core_free);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
 

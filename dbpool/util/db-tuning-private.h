@@ -15,6 +15,8 @@ typedef struct
   gboolean statement_memo;    /* cached statements found by the caller's SQL pointer */
   gboolean spare_statement;   /* a lease keeps a freed DbStatement's memory */
   gboolean parser_renice;     /* HistoryStorage's LSP parser threads run at nice +5 */
+  gboolean gathered_completions; /* async results delivered by one source per context */
+  gboolean statement_runner;  /* async statements drained by at most a worker per core */
 
   /* Not a trick: a test hook, NULL outside tests. Called on the maintenance worker
    * right after a checkpoint, while the writer's turn is still held, so a test can

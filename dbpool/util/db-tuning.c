@@ -7,4 +7,6 @@ DbTuning _db_tuning = {
   .statement_memo = TRUE,
   .spare_statement = TRUE,
   .parser_renice = TRUE,
+  .gathered_completions = TRUE,
+  .statement_runner = TRUE,
 };

@@ -179,6 +179,165 @@ test_run_async (void)
   }
 }
 
+/* ---- results gathered ------------------------------------------------------------ */
+
+/* Results that came in while the owner context was busy are delivered by one source
+ * in one dispatch, each callback on the owner thread. (The order of results is the
+ * order the operations finished: a worker gives the connection to the next waiter
+ * before it queues its own result.) */
+typedef struct
+{
+  int       finished;       /* atomic: functions that ran on a worker */
+  int       ran[8];         /* the order they ran in: with one connection, FIFO */
+  guint     n_done;
+  GSource  *sources[8];     /* g_main_current_source() of each callback, in call order */
+  int       order[8];
+  GThread  *thread;         /* where the callbacks must run */
+} Gathered;
+
+static gpointer
+count_finished (DbConnection  *conn,
+                gpointer       data,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  Gathered *g = ((gpointer *) data)[0];
+
+  /* One connection: one function at a time, so the index is not raced. */
+  g->ran[g_atomic_int_get (&g->finished)] = GPOINTER_TO_INT (((gpointer *) data)[1]);
+  g_atomic_int_inc (&g->finished);
+  return data;
+}
+
+static void
+gathered_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  gpointer *op = db_pool_run_finish (DB_POOL (source), result, &error);
+  Gathered *g = op[0];
+
+  g_assert_no_error (error);
+  g_assert_true (g_thread_self () == g->thread);
+  g_assert_cmpuint (g->n_done, <, G_N_ELEMENTS (g->sources));
+  g->sources[g->n_done] = g_main_current_source ();
+  g->order[g->n_done] = GPOINTER_TO_INT (op[1]);
+  g->n_done++;
+}
+
+static void
+run_gathered (DbPool       *pool,
+              GMainContext *context)
+{
+  Gathered g = { .thread = g_thread_self () };
+  gpointer ops[G_N_ELEMENTS (g.sources)][2];
+
+  /* One connection: the functions run one after the other, in FIFO order. */
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    {
+      ops[i][0] = &g;
+      ops[i][1] = GINT_TO_POINTER (i);
+      db_pool_run_async (pool, DB_ACCESS_READ, count_finished, ops[i], NULL, NULL,
+                         gathered_done, ops[i]);
+    }
+  /* The owner context is not iterated until every result is queued (the last one a
+   * moment after its function returned). */
+  for (guint waited_ms = 0; g_atomic_int_get (&g.finished) < (int) G_N_ELEMENTS (ops); waited_ms++)
+    {
+      g_assert_cmpuint (waited_ms, <, 20000);
+      g_usleep (1000);
+    }
+  g_usleep (300 * 1000);
+  g_assert_cmpuint (g.n_done, ==, 0);
+  while (g.n_done < G_N_ELEMENTS (ops))
+    g_main_context_iteration (context, TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    {
+      guint seen = 0;
+
+      g_assert_cmpint (g.ran[i], ==, (int) i);
+      for (guint j = 0; j < G_N_ELEMENTS (ops); j++)
+        seen += g.order[j] == (int) i;
+      g_assert_cmpuint (seen, ==, 1);
+      g_assert_nonnull (g.sources[i]);
+      g_assert_true (g.sources[i] == g.sources[0]);
+    }
+}
+
+static gpointer
+gathered_thread (gpointer data)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  run_gathered (data, context);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void
+test_results_gathered (void)
+{
+  g_autofree char *path = test_db_path ();
+  g_autoptr(DbPoolConfig) config = test_config (path, 1, 1);
+  g_autoptr(DbPool) pool = test_pool_new (config);
+
+  run_gathered (pool, NULL);
+  /* Another thread's own context gets its results there, not on the main one. */
+  g_thread_join (g_thread_new ("gathered", gathered_thread, pool));
+}
+
+/* ---- statements that run long --------------------------------------------------- */
+
+/* Async statements share a few workers (about one per processor); statements that
+ * run long must not hold up a quick one behind them: once nothing finished for a
+ * while, a new statement gets a worker of its own. */
+#define ENDLESS "SELECT (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) " \
+                "SELECT count(*) FROM c)"
+
+static void
+test_long_statements_do_not_hold_up_quick_ones (void)
+{
+  g_autofree char *path = test_db_path ();
+  guint n_long = MAX (g_get_num_processors (), 1) + 1;
+  g_autoptr(DbPoolConfig) config = test_config (path, 1, n_long + 2);
+  g_autoptr(DbPool) pool = test_pool_new (config);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree GAsyncResult **long_res = g_new0 (GAsyncResult *, n_long);
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DbRows) rows = NULL;
+  gint64 start;
+
+  for (guint i = 0; i < n_long; i++)
+    db_pool_query_async (pool, ENDLESS, NULL, cancellable, store_result, &long_res[i]);
+  /* Long enough for every endless statement to be running. */
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 200 * 1000)
+    g_main_context_iteration (NULL, FALSE) ? (void) 0 : g_usleep (1000);
+
+  db_pool_query_async (pool, "SELECT 42", NULL, NULL, store_result, &res);
+  test_wait_until (res != NULL, 10000);
+  rows = db_pool_query_finish (pool, res, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (db_rows_get_int64 (rows, 0, 0), ==, 42);
+  for (guint i = 0; i < n_long; i++)
+    g_assert_null (long_res[i]);
+
+  g_cancellable_cancel (cancellable);
+  for (guint i = 0; i < n_long; i++)
+    {
+      g_autoptr(GError) cancelled = NULL;
+
+      test_wait_until (long_res[i] != NULL, 20000);
+      g_assert_null (db_pool_query_finish (pool, long_res[i], &cancelled));
+      g_assert_error (cancelled, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_object (&long_res[i]);
+    }
+}
+
 /* A waiter queued with no timeout and no cancellable has no GSource holding its task:
  * the queue itself must keep it alive (a use-after-free found under valgrind). */
 static gpointer
@@ -541,6 +700,8 @@ main (int    argc,
   g_test_add_func ("/pool-async/new-error", test_async_new_error);
   g_test_add_func ("/pool-async/execute-query", test_execute_query_async);
   g_test_add_func ("/pool-async/run", test_run_async);
+  g_test_add_func ("/pool-async/results-gathered", test_results_gathered);
+  g_test_add_func ("/pool-async/long-statements", test_long_statements_do_not_hold_up_quick_ones);
   g_test_add_func ("/pool-async/queued-without-timeout", test_queued_without_timeout);
   g_test_add_func ("/pool-async/timeout-and-cancel", test_async_timeout_and_cancel);
   g_test_add_func ("/pool-async/cancel-running-statement", test_cancel_running_statement);
