@@ -149,6 +149,18 @@ synchronous_pragma (DbSynchronous synchronous)
     }
 }
 
+/* Virtual machine steps between two looks at the interrupt flag: cheap enough not to
+ * show in a point read, which finishes before the first look. */
+#define PROGRESS_OPCODES 1000
+
+static int
+interrupted_cb (void *data)
+{
+  DbSqliteConn *conn = data;
+
+  return g_atomic_int_get (&conn->interrupted);
+}
+
 DbBackendConn *
 _db_sqlite_open (const DbBackendSettings  *settings,
                  GError                  **error)
@@ -217,6 +229,11 @@ _db_sqlite_open (const DbBackendSettings  *settings,
   conn->cache_capacity = settings->statement_cache_size;
   conn->stmt_cache = g_hash_table_new (g_str_hash, g_str_equal);
   conn->query_only = 0;
+  /* sqlite3_interrupt() only stops statements already running: one that was about to
+   * start when the interrupt came would run to its end. The progress handler makes the
+   * interrupt stick: a statement that runs long enough to be worth stopping checks
+   * the flag as it goes. */
+  sqlite3_progress_handler (db, PROGRESS_OPCODES, interrupted_cb, conn);
 
   return &conn->base;
 }
