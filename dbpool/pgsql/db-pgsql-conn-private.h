@@ -44,6 +44,8 @@ struct _DbPgStmt
   gboolean       cached;
   gboolean       in_use;
   gboolean       read_only;
+  PGresult      *desc;          /* the prepared statement's description: column
+                                 * names before the first step */
   PGresult      *res;           /* after the first step */
   int            row;           /* the current row of @res */
   guchar       **blobs;         /* decoded bytea of the current row, per column */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db-pgsql-conn-private.h"
+#include "db-pgsql-private.h"
 
 /* libpq prints NOTICEs and WARNINGs (such as "there is no transaction in progress")
  * on stderr by default; a library must not. */
@@ -39,6 +40,7 @@ _db_pgsql_open (const DbBackendSettings  *settings,
   PQsetNoticeProcessor (pg, ignore_notice, NULL);
 
   self = g_new0 (DbPgConn, 1);
+  self->base.backend = &_db_pgsql_backend;
   self->pg = pg;
   self->read_only = -1;
 

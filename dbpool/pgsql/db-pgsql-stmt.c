@@ -33,6 +33,7 @@ static void
 stmt_free (DbPgStmt *self)
 {
   clear_result (self);
+  g_clear_pointer (&self->desc, PQclear);
   for (int i = 0; i < self->base.n_params; i++)
     g_free (self->values[i]);
   g_free (self->values);
@@ -134,7 +135,7 @@ stmt_prepare (DbPgStmt  *self,
       return FALSE;
     }
   self->base.n_columns = PQnfields (res);
-  PQclear (res);
+  self->desc = res;
   return TRUE;
 }
 
@@ -488,7 +489,9 @@ const char *
 _db_pgsql_column_name (DbBackendStmt *stmt,
                        int            column)
 {
-  return PQfname (_db_pgsql_stmt (stmt)->res, column);
+  DbPgStmt *self = _db_pgsql_stmt (stmt);
+
+  return PQfname (self->res != NULL ? self->res : self->desc, column);
 }
 
 DbValueKind
