@@ -45,6 +45,9 @@ _db_pgsql_set_error (DbPgConn       *conn,
   GQuark domain = DB_POOL_ERROR;
   int code;
 
+  /* libpq's own messages span lines ("server closed the connection
+   * unexpectedly\n\tThis probably means…"); a GError message reads as one. */
+  g_strdelimit (message, "\n\t", ' ');
   g_strstrip (message);
   if (message[0] == '\0')
     {
