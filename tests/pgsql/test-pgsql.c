@@ -81,6 +81,18 @@ test_unreachable_server (void)
 }
 
 static void
+test_no_exclusive (void)
+{
+  g_autoptr(DbPoolConfig) config = test_config (pg_uri (), 1, 1);
+  g_autoptr(GError) error = NULL;
+
+  db_pool_config_set_exclusive (config, TRUE);
+  g_assert_false (db_pool_config_validate (config, &error));
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG);
+  assert_error_mentions (error, "“exclusive”", "PostgreSQL");
+}
+
+static void
 test_params (void)
 {
   g_autoptr(DbPool) pool = pg_pool_new (2);
@@ -474,6 +486,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/pgsql/open", test_open_and_backend);
   g_test_add_func ("/pgsql/unreachable", test_unreachable_server);
+  g_test_add_func ("/pgsql/no-exclusive", test_no_exclusive);
   g_test_add_func ("/pgsql/params", test_params);
   g_test_add_func ("/pgsql/types", test_types);
   g_test_add_func ("/pgsql/errors", test_errors);
