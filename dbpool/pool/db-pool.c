@@ -955,8 +955,6 @@ db_pool_class_init (DbPoolClass *klass)
    *
    * The database engine the config's path selects: `"sqlite"`, or `"postgresql"`
    * for a `postgresql://` or `postgres://` URI (see docs/postgresql.md).
-   *
-   * Since: 0.2
    */
   properties[PROP_BACKEND] =
     g_param_spec_string ("backend", NULL, NULL, NULL,
