@@ -239,7 +239,8 @@ _db_pgsql_prepare_script (DbBackendConn  *conn,
       }
   }
 
-  first = g_strndup (script, end - script - (*end == '\0' || end[-1] != ';' ? 0 : 1));
+  /* Not empty here, so end > script; the message shows the statement without its ';'. */
+  first = g_strndup (script, end - script - (end[-1] == ';' ? 1 : 0));
   stmt = stmt_new (self, first, pg_sql, g_steal_pointer (&names));
   /* Unnamed: a script statement runs once, through PQexecParams. */
   stmt->name[0] = '\0';
