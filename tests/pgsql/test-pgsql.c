@@ -481,8 +481,9 @@ main (int argc, char **argv)
 
   if (pg_uri () == NULL)
     {
-      g_test_skip ("DBPOOL_TEST_PG_URI is not set: run through tests/pgsql/pg-server.sh");
-      return g_test_run ();
+      /* TAP's skip line, and meson's skip status for a non-TAP run. */
+      g_print ("1..0 # SKIP DBPOOL_TEST_PG_URI is not set: run through tests/pgsql/pg-server.sh\n");
+      return 77;
     }
   g_test_add_func ("/pgsql/open", test_open_and_backend);
   g_test_add_func ("/pgsql/unreachable", test_unreachable_server);
