@@ -474,6 +474,102 @@ test_backend_gone (void)
   g_object_unref (conn);
 }
 
+/* pg_ctl COMMAND on the suite's server, as the user pg-server.sh runs it as. */
+static void
+pg_ctl (const char *command)
+{
+  const char *user = g_getenv ("DBPOOL_TEST_PG_USER");
+  g_autofree char *port = g_strdup_printf ("-p %s", g_getenv ("DBPOOL_TEST_PG_PORT"));
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  int status = 0;
+
+  if (user != NULL && user[0] != '\0')
+    {
+      g_ptr_array_add (argv, (char *) "runuser");
+      g_ptr_array_add (argv, (char *) "-u");
+      g_ptr_array_add (argv, (char *) user);
+      g_ptr_array_add (argv, (char *) "--");
+    }
+  g_ptr_array_add (argv, (char *) g_getenv ("DBPOOL_TEST_PG_CTL"));
+  g_ptr_array_add (argv, (char *) "-D");
+  g_ptr_array_add (argv, (char *) g_getenv ("DBPOOL_TEST_PG_DATA"));
+  g_ptr_array_add (argv, (char *) "-w");
+  if (g_str_equal (command, "stop"))
+    {
+      g_ptr_array_add (argv, (char *) "-m");
+      g_ptr_array_add (argv, (char *) "fast");
+    }
+  else
+    {
+      g_ptr_array_add (argv, (char *) "-o");
+      g_ptr_array_add (argv, port);
+      g_ptr_array_add (argv, (char *) "-l");
+      g_ptr_array_add (argv, (char *) "/dev/null");
+    }
+  g_ptr_array_add (argv, (char *) command);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH,
+                               NULL, NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("pg_ctl %s: %s", command, out);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* The server stops under an idle pool and comes back: while it is down a statement
+ * is IO (its connection retired) and a new connection OPEN; once it is back the pool
+ * serves again without being reopened. */
+static void
+test_server_restart (void)
+{
+  g_autoptr(DbPool) pool = pg_pool_new (2);
+  g_autoptr(GError) error = NULL;
+  guint64 errors = 0;
+  DbConnection *conn;
+
+  g_assert_cmpint (db_pool_execute (pool, "CREATE TABLE k (id int)", NULL, NULL, NULL, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (db_pool_execute (pool, "INSERT INTO k VALUES (1)", NULL, NULL, NULL, &error), ==, 1);
+
+  conn = test_acquire (pool, DB_ACCESS_READ);
+  pg_ctl ("stop");
+  g_assert_null (db_connection_query (conn, "SELECT count(*) FROM k", NULL, &error));
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_IO);
+  g_clear_error (&error);
+  db_connection_release (conn);
+  g_object_unref (conn);
+
+  /* Nothing to connect to now. */
+  conn = db_pool_acquire (pool, DB_ACCESS_READ, NULL, &error);
+  g_assert_null (conn);
+  g_assert_error (error, DB_POOL_ERROR, DB_POOL_ERROR_OPEN);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_object_get (pool, "connection-errors", &errors, NULL);
+  g_assert_cmpuint (errors, >, 0);
+
+  pg_ctl ("start");
+  {
+    g_autoptr(DbRows) rows = NULL;
+    gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+
+    /* The circuit breaker may hold new connections back for its cooldown. */
+    while ((conn = db_pool_acquire (pool, DB_ACCESS_READ, NULL, &error)) == NULL &&
+           g_get_monotonic_time () < deadline)
+      {
+        g_clear_error (&error);
+        g_usleep (100 * 1000);
+      }
+    g_assert_no_error (error);
+    rows = db_connection_query (conn, "SELECT count(*) FROM k", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (db_rows_get_int64 (rows, 0, 0), ==, 1);
+    db_connection_release (conn);
+    g_object_unref (conn);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -495,5 +591,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pgsql/cancel-running", test_cancel_running);
   g_test_add_func ("/pgsql/group-commit", test_group_commit);
   g_test_add_func ("/pgsql/backend-gone", test_backend_gone);
+  g_test_add_func ("/pgsql/server-restart", test_server_restart);
   return g_test_run ();
 }
