@@ -14,6 +14,10 @@ public API). Two rules over dbpool/**/*.c and *.h:
         <sqlite3.h>;
       - the return type of db_connection_get_handle(): its declaration (ending in `;`)
         in a public header and its definition (followed by `{`) in a .c file.
+(c) libpq stays in dbpool/pgsql/: outside it no file includes <libpq-fe.h> (or any
+    libpq/ or postgres_ext.h header) and no code names PQ*, PG* types (PGconn,
+    PGresult, PGcancel, …), PGRES_*, PQTRANS_* or libpq's CONNECTION_OK/BAD/…. Comments and string
+    literals do not count.
 (b) dbpool/history/ includes no private header of another layer: a header it includes
     must be public, or live in dbpool/history/ or dbpool/util/. Private means named
     *-private.h, or any other header in the tree that the umbrella does not list.
@@ -41,6 +45,10 @@ HISTORY_MAY_USE = ('history', 'util')
 
 IDENT = re.compile(r'[A-Za-z_]\w*')
 SQLITE_IDENT = re.compile(r'sqlite3_\w+|SQLITE_[A-Z_]|sqlite3$')
+LIBPQ_IDENT = re.compile(r'PQ[a-z]\w*$|PG(conn|result|cancel|notify|Ping|TransactionStatusType)$|'
+                         r'PGRES_[A-Z_]+$|PQTRANS_[A-Z]+$|ExecStatusType$|'
+                         r'CONNECTION_(OK|BAD|STARTED|MADE|AWAITING_RESPONSE|AUTH_OK|SETENV|NEEDED)$')
+LIBPQ_HEADERS = ('libpq-fe.h', 'libpq-events.h', 'postgres_ext.h')
 INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"]+)[>"]', re.M)
 # A token: identifier, or any single non-space character.
 TOKEN = re.compile(r'[A-Za-z_]\w*|\S')
@@ -172,6 +180,26 @@ def check_sqlite(rel, text, public):
     return problems
 
 
+def check_libpq(rel, text):
+    """Rule (c) for one file outside dbpool/pgsql/: [(line, message)]."""
+    problems = []
+    no_comments = strip(text, strings=False)
+    line_of = Lines(text)
+    include_lines = set()
+    for m in INCLUDE.finditer(no_comments):
+        line = line_of(m.start())
+        include_lines.add(line)
+        name = m.group(2)
+        if os.path.basename(name) in LIBPQ_HEADERS or name.startswith('libpq/'):
+            problems.append((line, 'includes %s outside dbpool/pgsql/' % name))
+    code = strip(text, strings=True)
+    for m in TOKEN.finditer(code):
+        line = line_of(m.start())
+        if line not in include_lines and LIBPQ_IDENT.match(m.group(0)):
+            problems.append((line, 'uses %s outside dbpool/pgsql/' % m.group(0)))
+    return problems
+
+
 def check_history_includes(root, rel, text, public, headers):
     """Rule (b) for one file under dbpool/history/: [(line, message)]."""
     problems = []
@@ -217,6 +245,8 @@ def scan(root):
         problems = []
         if layer(rel) != 'sqlite':
             problems += check_sqlite(rel, text, public)
+        if layer(rel) != 'pgsql':
+            problems += check_libpq(rel, text)
         if layer(rel) == 'history':
             problems += check_history_includes(root, rel, text, public, headers)
         violations += [(rel, line, msg) for line, msg in sorted(problems)]
@@ -287,6 +317,16 @@ SELF_TEST_TREE = {
         '#include "db-json-private.h"\ntypedef struct sqlite3 sqlite3;\nint n = SQLITE_OK;\n',
         {2: 'sqlite3 ', 3: 'SQLITE_OK'}),
     'dbpool/util/db-json-private.h': ('#pragma once\n', {}),
+    # libpq in its own folder is fine; anywhere else it is not.
+    'dbpool/pgsql/db-pgsql.c': (
+        '#include <libpq-fe.h>\nint f (PGconn *c) { return PQstatus (c) == CONNECTION_OK; }\n', {}),
+    'dbpool/pool/db-pool-pq.c': (
+        '/* PQexec and PGresult in a comment */\n'
+        '#include <libpq-fe.h>\n'
+        'int g (PGconn *c) { return PQstatus (c) == CONNECTION_OK; }\n'
+        'const char *s = "PQexec";\n'
+        'ExecStatusType t = PGRES_TUPLES_OK;\n',
+        {2: '<libpq-fe.h>'[1:-1], 3: 'PGconn', 5: 'PGRES_TUPLES_OK'}),
     'dbpool/pool/db-pool-private.h': ('#pragma once\n#include "db-sqlite-private.h"\n', {}),
     'dbpool/pool/db-pool-internals.h': ('#pragma once\n', {}),
     'dbpool/history/db-history-private.h': ('#pragma once\n#include "db-connection.h"\n', {}),

@@ -240,7 +240,9 @@ struct _DbBackend
                                      gsize                   *len);
 };
 
-/* The backend @path selects. Only SQLite for now. */
+/* The backend @path selects: PostgreSQL for a postgresql:// or postgres:// URI (a
+ * backend whose open() fails with OPEN when dbpool was built without libpq), SQLite
+ * otherwise. */
 const DbBackend *_db_backend_for_path (const char *path);
 
 /* Call sites read better through these, and each costs one indirect call. */

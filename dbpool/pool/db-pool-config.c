@@ -605,7 +605,7 @@ is_in_memory_path (const char *path)
  * @error: return location for a #GError
  *
  * Checks that the config can be used by a pool: a non-empty path that is not an
- * in-memory database, `max-connections` between 1 and 1024, `min-connections` not
+ * in-memory database (nor, with `exclusive`, a PostgreSQL URI), `max-connections` between 1 and 1024, `min-connections` not
  * above `max-connections`, `busy-timeout-ms` at most %G_MAXINT,
  * `statement-cache-size` at most 10000 and a `name` that is non-empty UTF-8.
  *
@@ -633,6 +633,16 @@ db_pool_config_validate (DbPoolConfig  *self,
                    "connection, so pooled connections would each see a different, "
                    "empty database; use a file (for tests, one in a temporary directory)",
                    self->path);
+      return FALSE;
+    }
+
+  /* Exclusive mode is SQLite's file lock; a server is shared by design. */
+  if (self->exclusive &&
+      (g_str_has_prefix (self->path, "postgresql://") || g_str_has_prefix (self->path, "postgres://")))
+    {
+      g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_INVALID_CONFIG,
+                   "Invalid “exclusive”: “%s” is a PostgreSQL server, which other "
+                   "clients share; exclusive mode is for SQLite files only", self->path);
       return FALSE;
     }
 

@@ -74,6 +74,7 @@ struct _DbPool
 enum {
   PROP_0,
   PROP_CONFIG,
+  PROP_BACKEND,
   N_PROPS
 };
 
@@ -902,6 +903,10 @@ db_pool_get_property (GObject    *object,
 
   if (prop_id == PROP_CONFIG)
     g_value_set_object (value, self->config);
+  else if (prop_id == PROP_BACKEND)
+    g_value_set_string (value, self->config != NULL
+                               ? _db_backend_for_path (db_pool_config_get_path (self->config))->name
+                               : NULL);
   else if (prop_id >= FIRST_STAT_PROP && prop_id - FIRST_STAT_PROP < _db_pool_n_stats)
     {
       DbPoolSnapshot snapshot;
@@ -955,6 +960,15 @@ db_pool_class_init (DbPoolClass *klass)
   properties[PROP_CONFIG] =
     g_param_spec_object ("config", NULL, NULL, DB_TYPE_POOL_CONFIG,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * DbPool:backend:
+   *
+   * The database engine the config's path selects: `"sqlite"`, or `"postgresql"`
+   * for a `postgresql://` or `postgres://` URI (see docs/postgresql.md).
+   */
+  properties[PROP_BACKEND] =
+    g_param_spec_string ("backend", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
   /* The stats and their doc comments are in db-pool-stats-table.c. */
   stat_properties = _db_pool_stats_install (object_class, FIRST_STAT_PROP);

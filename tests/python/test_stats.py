@@ -99,7 +99,7 @@ class StatsTableTests(unittest.TestCase):
         parsed = json.loads(DbPool.PoolStats().to_json())
         self.assertEqual(list(parsed), keys + [self.DERIVED])
         # And every stat property but circuit-state (not a DbPoolStats field) has one.
-        self.assertEqual(set(pspecs) - {'config', 'circuit-state'}, set(keys))
+        self.assertEqual(set(pspecs) - {'config', 'backend', 'circuit-state'}, set(keys))
 
 
 class NotifyTests(TempDirTestCase):
