@@ -8,6 +8,7 @@
 
 #include "db-pgsql-conn-private.h"
 #include "db-pgsql-rewrite-private.h"
+#include "db-sql-words-private.h"
 
 /* Type OIDs from the server's catalogue (pg_type.dat); stable across versions. */
 #define OID_BOOL    16
@@ -61,8 +62,8 @@ _db_pgsql_cache_clear (DbPgConn *conn)
     }
 }
 
-/* Whether the statement only reads: the first keyword, as PostgreSQL has no
- * sqlite3_stmt_readonly(). A wrong TRUE costs nothing: a read lease's session is
+/* Whether the statement only reads: the first keyword, as libpq does not say before
+ * the statement runs. A wrong TRUE costs nothing: a read lease's session is
  * READ ONLY and the server refuses the write (25006) all the same. */
 static gboolean
 sql_reads_only (const char *pg_sql)
@@ -75,14 +76,8 @@ sql_reads_only (const char *pg_sql)
 
   while (g_ascii_isspace (*p) || *p == '(')
     p++;
-  for (gsize i = 0; i < G_N_ELEMENTS (writers); i++)
-    {
-      gsize n = strlen (writers[i]);
-      if (g_ascii_strncasecmp (p, writers[i], n) == 0 && !g_ascii_isalnum (p[n]))
-        return FALSE;
-    }
   /* WITH … INSERT (a data-modifying CTE) is left to the server. */
-  return TRUE;
+  return !_db_sql_starts_with_any (p, writers, G_N_ELEMENTS (writers));
 }
 
 static DbPgStmt *

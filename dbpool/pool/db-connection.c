@@ -9,6 +9,7 @@
 #include "db-enum-types.h"
 #include "db-pool-private.h"
 #include "db-rows-private.h"
+#include "db-sql-words-private.h"
 #include "db-statement-private.h"
 #include "db-tuning-private.h"
 
@@ -183,31 +184,17 @@ check_writable (DbConnection   *self,
   return TRUE;
 }
 
-/* If @sql starts with the keyword @word, where the text after it starts; else NULL. */
-static const char *
-skip_word (const char *sql,
-           const char *word)
-{
-  gsize n = strlen (word);
-
-  while (g_ascii_isspace (*sql))
-    sql++;
-  if (g_ascii_strncasecmp (sql, word, n) != 0 || g_ascii_isalnum (sql[n]) || sql[n] == '_')
-    return NULL;
-  return sql + n;
-}
-
 /* ROLLBACK [TRANSACTION] without TO: the whole transaction. */
 static gboolean
 is_full_rollback (const char *sql)
 {
-  const char *rest = skip_word (sql, "ROLLBACK");
+  const char *rest = _db_sql_skip_keyword (sql, "ROLLBACK");
   const char *after_transaction;
 
   if (rest == NULL)
     return FALSE;
-  after_transaction = skip_word (rest, "TRANSACTION");
-  return skip_word (after_transaction != NULL ? after_transaction : rest, "TO") == NULL;
+  after_transaction = _db_sql_skip_keyword (rest, "TRANSACTION");
+  return _db_sql_skip_keyword (after_transaction != NULL ? after_transaction : rest, "TO") == NULL;
 }
 
 /* Inside a batch the transaction belongs to every job in it: a job's own BEGIN would
@@ -221,8 +208,8 @@ check_job_sql (DbConnection  *self,
 {
   if (!self->in_job)
     return TRUE;
-  if (skip_word (sql, "BEGIN") != NULL || skip_word (sql, "COMMIT") != NULL ||
-      skip_word (sql, "END") != NULL || is_full_rollback (sql))
+  if (_db_sql_skip_keyword (sql, "BEGIN") != NULL || _db_sql_skip_keyword (sql, "COMMIT") != NULL ||
+      _db_sql_skip_keyword (sql, "END") != NULL || is_full_rollback (sql))
     {
       g_set_error (error, DB_POOL_ERROR, DB_POOL_ERROR_MISUSE,
                    "“%s” cannot run inside a write job: the job shares its transaction with "

@@ -9,6 +9,7 @@
 #include "db-connection-private.h"
 #include "db-pool-core-private.h"
 #include "db-pool-private.h"
+#include "db-sql-words-private.h"
 #include "db-statement-runner-private.h"
 #include "db-write-queue-private.h"
 
@@ -305,13 +306,10 @@ start_op (DbPool              *self,
 static DbAccess
 access_for_sql (const char *sql)
 {
-  const char *p = sql;
+  static const char *const readers[] = { "SELECT", "VALUES" };
 
-  while (g_ascii_isspace (*p))
-    p++;
-  if (g_ascii_strncasecmp (p, "SELECT", 6) == 0 || g_ascii_strncasecmp (p, "VALUES", 6) == 0)
-    return DB_ACCESS_READ;
-  return DB_ACCESS_WRITE;
+  return _db_sql_starts_with_any (sql, readers, G_N_ELEMENTS (readers)) ? DB_ACCESS_READ
+                                                                        : DB_ACCESS_WRITE;
 }
 
 /* execute_async and query_async: one statement, its access chosen from its text. */

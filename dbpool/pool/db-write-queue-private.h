@@ -61,7 +61,6 @@ struct _DbWriteJob
   gint64            queued_us;
   GSource          *cancel_source;   /* async: on @task's context */
   gulong            cancel_id;       /* sync: a ::cancelled handler */
-  gboolean          sync_done;
   gboolean          become_runner;   /* sync: the runner role was handed to this caller */
   GCond            *sync_cond;
 

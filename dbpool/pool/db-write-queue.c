@@ -13,13 +13,12 @@
  *
  * A blocking caller's runner runs only statement jobs (execute, execute_batch):
  * other callers' functions run on the pool's workers, as run_async promises. */
-#include <string.h>
-
 #include <gio/gio.h>
 
 #include "db-connection-private.h"
 #include "db-pool-core-private.h"
 #include "db-pool-private.h"
+#include "db-sql-words-private.h"
 #include "db-write-queue-private.h"
 
 enum { JOB_NEW, JOB_QUEUED, JOB_TAKEN, JOB_RUNNING, JOB_FINISHED };
@@ -102,7 +101,6 @@ finish_locked (DbWriteQueue *self,
         g_queue_push_tail_link (async, l);
       else
         {
-          job->sync_done = TRUE;
           g_cond_signal (job->sync_cond);
         }
     }
@@ -446,16 +444,9 @@ static gboolean
 needs_autocommit (const DbWriteJob *job)
 {
   static const char *const words[] = { "VACUUM", "ATTACH", "DETACH", "PRAGMA" };
-  const char *p = job->sql;
 
-  if (job->kind != DB_WRITE_JOB_EXECUTE)
-    return FALSE;
-  while (g_ascii_isspace (*p))
-    p++;
-  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
-    if (g_ascii_strncasecmp (p, words[i], strlen (words[i])) == 0)
-      return TRUE;
-  return FALSE;
+  return job->kind == DB_WRITE_JOB_EXECUTE &&
+         _db_sql_starts_with_any (job->sql, words, G_N_ELEMENTS (words));
 }
 
 /* TRUE if the caller must start a runner. */
@@ -539,7 +530,7 @@ _db_write_queue_run (DbWriteQueue *self,
       gboolean become;
 
       g_mutex_lock (&self->lock);
-      while (!job->sync_done && !job->become_runner)
+      while (job->state != JOB_FINISHED && !job->become_runner)
         g_cond_wait (&cond, &self->lock);
       become = job->become_runner;
       job->become_runner = FALSE;
